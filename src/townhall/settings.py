@@ -69,6 +69,11 @@ def _database(url: str) -> dict[str, object]:
                 "max_size": env_int("TOWNHALL_DB_POOL_SIZE", 10, minimum=1),
                 # While the database is down a request waits this long, then gets a 503.
                 "timeout": env_int("TOWNHALL_DB_POOL_TIMEOUT_SECONDS", 10, minimum=1),
+                # psycopg_pool retries a lost connection with a doubling delay for up
+                # to five minutes, so after a long outage a worker could go on failing
+                # for minutes once the database is back. Giving up after two seconds
+                # hands reconnection to the next request, which tries at once.
+                "reconnect_timeout": 2,
             },
         }
         return config

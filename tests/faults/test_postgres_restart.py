@@ -11,6 +11,9 @@ import httpx
 from tests.faults.app import SITE, Install, Outcome, post_comment
 
 POOL_TIMEOUT = 2
+OUTAGE = 8
+GRACE = 2
+RECOVERY = 4
 
 
 def test_a_postgres_restart_is_a_clean_503_then_townhall_recovers(postgres, postgres_url, tmp_path):
@@ -54,17 +57,21 @@ def test_a_postgres_restart_is_a_clean_503_then_townhall_recovers(postgres, post
         time.sleep(2)
         before = len(outcome.statuses)
         postgres.stop("fast")  # every server connection is terminated
-        time.sleep(4)
+        # Long enough that a pool backing off by doubling delays would still be
+        # waiting for its next try when the database comes back.
+        time.sleep(OUTAGE)
         during = outcome.statuses[before:]
         postgres.start()
         back = time.monotonic()
-        # Recovery: the pool reconnects by itself, within seconds.
+        # Recovery: the pool reconnects by itself.
         with httpx.Client(timeout=30) as client:
             while time.monotonic() - back < 30:
                 if post_comment(client, server.api, tokens[0], f"Back {time.time()}").is_success:
                     break
                 time.sleep(0.5)
         recovered_after = time.monotonic() - back
+        # One worker answered; the other may still be between two tries.
+        time.sleep(GRACE)
         mark = len(outcome.statuses)
         time.sleep(3)
         after = outcome.statuses[mark:]
@@ -79,7 +86,8 @@ def test_a_postgres_restart_is_a_clean_503_then_townhall_recovers(postgres, post
             assert failure.error()["code"] == "database_unavailable", failure
             assert failure.retry_after and int(failure.retry_after) > 0, failure
         assert 503 in during, f"the outage was not noticed: {sorted(set(during))}"
-        assert recovered_after < 30
+        # Back within seconds of the database, not after the pool's next backed-off try.
+        assert recovered_after < RECOVERY, recovered_after
         assert after and set(after) <= {200, 201}, sorted(set(after))
         # Failing requests waited for the pool, not forever.
         assert slowest[0] < POOL_TIMEOUT + 10, slowest[0]
