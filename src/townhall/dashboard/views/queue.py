@@ -143,6 +143,20 @@ def _nav(request: HttpRequest, site: Site, membership: Membership | None) -> dic
     }
 
 
+def _done(
+    request: HttpRequest,
+    site: Site,
+    membership: Membership | None,
+    done: list[dict[str, Any]],
+    message: str,
+    oob: bool,
+) -> HttpResponse:
+    """The notes that replace decided cards (each swapped out of band when ``oob``),
+    the queue counts, and a toast saying what was done."""
+    context = {**_nav(request, site, membership), "done": done, "oob": oob}
+    return toast(render(request, "dashboard/_partials/done.html", context), message)
+
+
 @require_POST
 @site_page
 def comment_action(
@@ -165,16 +179,10 @@ def comment_action(
         return error_response(request, exc)
     if not is_htmx(request):
         return _back(request, site)
-    context = {
-        **_nav(request, site, membership),
-        "done": [{"id": comment.pk, "label": _DONE_LABELS[action], "body": comment.body}],
-        "oob": False,
-    }
-    response = render(request, "dashboard/_partials/done.html", context)
-    return toast(
-        response,
-        _("%(action)s comment %(id)s.") % {"action": _DONE_LABELS[action], "id": comment.pk},
-    )
+    label = _DONE_LABELS[action]
+    done = [{"id": comment.pk, "label": label, "body": comment.body}]
+    message = _("%(action)s comment %(id)s.") % {"action": label, "id": comment.pk}
+    return _done(request, site, membership, done, message, oob=False)
 
 
 @require_POST
@@ -201,12 +209,7 @@ def bulk_action(request: HttpRequest, site: Site, membership: Membership | None)
         return _back(request, site)
     label = _DONE_LABELS[action]
     bodies = dict(site.comments.filter(pk__in=result.done).values_list("pk", "body"))
-    context = {
-        **_nav(request, site, membership),
-        "done": [{"id": i, "label": label, "body": bodies.get(i, "")} for i in result.done],
-        "oob": True,
-    }
-    response = render(request, "dashboard/_partials/done.html", context)
+    done = [{"id": i, "label": label, "body": bodies.get(i, "")} for i in result.done]
     n = len(result.done)
     message = ngettext("%(done)s %(n)d comment.", "%(done)s %(n)d comments.", n) % {
         "done": label,
@@ -217,7 +220,7 @@ def bulk_action(request: HttpRequest, site: Site, membership: Membership | None)
             "n": len(result.failed),
             "why": next(iter(result.failed.values())),
         }
-    return toast(response, message)
+    return _done(request, site, membership, done, message, oob=True)
 
 
 @require_POST
