@@ -72,7 +72,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
 @pytest.fixture
 def page(browser):
     """A 1200px-wide tab; the test fails if the page or the iframe logs an error (CSP too)."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    # Reduced motion: the publisher's page then jumps to a comment instead of gliding,
+    # so a test never clicks while the page is still gliding under the pointer.
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, reduced_motion="reduce")
     p = context.new_page()
     errors: list[str] = []
     p.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

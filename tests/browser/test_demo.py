@@ -195,6 +195,9 @@ def test_a_reader_likes_reports_edits_and_deletes(page, demo_server):
     mine.get_by_role("button", name="Save").click()
     expect(mine).to_contain_text("spelt right")
     expect(mine).to_contain_text("edited")
+    # Said once the frame has re-rendered the thread and scrolled the page to the
+    # comment; a click before that could land where the button no longer is.
+    expect(mine).to_contain_text("Your comment was updated.")
 
     page.once("dialog", lambda d: d.accept())
     mine.get_by_role("button", name="Delete").click()

@@ -60,7 +60,9 @@
         frame.style.minHeight = "0";
       } else if (m.type === "townhall:scroll" && typeof m.top === "number") {
         var top = frame.getBoundingClientRect().top + window.scrollY + m.top - 80;
-        window.scrollTo({ top: Math.max(0, top), behavior: "smooth" });
+        // Readers who asked their system for less motion get a jump, not a glide.
+        var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+        window.scrollTo({ top: Math.max(0, top), behavior: still ? "auto" : "smooth" });
       } else if (m.type === "townhall:ready") {
         // "Comments" until the frame tells its title in the page's language.
         if (!d.frameTitle && typeof m.title === "string" && m.title) frame.title = m.title.slice(0, 200);
