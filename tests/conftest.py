@@ -27,6 +27,26 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"townhall: database={engine} redis={'yes' if settings.REDIS_URL else 'no'} CI={IN_CI}"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Stop this process's background threads before any fixture is torn down.
+
+    On PostgreSQL the in-process worker starts with a test's first queued message
+    (on SQLite's in-memory database only the ``worker`` fixture starts it) and would
+    go on working through the teardown: a task's transaction and pytest-django's
+    TRUNCATE of every table then deadlock, the flush fails, and the next test finds
+    the last one's rows. What is still queued names rows that are about to go.
+    """
+    import dramatiq
+    from django.conf import settings
+
+    from townhall.lib import background
+
+    background.stop_inprocess_worker()
+    if settings.TOWNHALL_BACKGROUND == "inprocess":
+        dramatiq.get_broker().flush_all()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings) -> None:
     # Rate-limit and duplicate counters live in the cache; each test starts clean,
