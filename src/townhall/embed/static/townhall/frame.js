@@ -131,20 +131,19 @@
     return Promise.all(jobs);
   }
 
-  // htmx.ajax's promise can settle before the new fragment is in the page; whatever
-  // comes next (moving the focus to the comment box or a new comment) needs it there.
+  // Whatever comes after a refresh (moving the focus to the comment box or a new
+  // comment, saying it is done) needs the new fragment in the page. htmx.ajax sends
+  // every request from the body, and while one is on its way htmx queues the next,
+  // keeps only the latest queued, and settles the promise at once, before any swap:
+  // a slow thread made "Welcome" come before the signed-in comment box. So ours go
+  // one at a time; htmx then settles each promise once its fragment is swapped in.
+  var swaps = Promise.resolve();
   function swapIn(selector, url) {
-    var old = document.querySelector(selector);
-    return htmx.ajax("GET", url, { target: selector, swap: "outerHTML" }).then(function () {
-      return new Promise(function (resolve) {
-        var waited = 0;
-        (function check() {
-          if (document.querySelector(selector) !== old || waited >= 2000) return resolve();
-          waited += 20;
-          window.setTimeout(check, 20);
-        })();
-      });
+    var done = swaps.then(function () {
+      return htmx.ajax("GET", url, { target: selector, swap: "outerHTML" });
     });
+    swaps = done.catch(function () {}); // a failed one is said; the next still goes
+    return done;
   }
 
   function openForms() {
