@@ -82,13 +82,15 @@ def test_serve_answers_over_http_with_granian(fresh_env, tmp_path):
         # workers share a file cache and so each other's invalidations.
         for _ in range(6):
             assert httpx.get(base + "/comments", params=story).json()["story"]["comment_count"] == 1
-        # both workers' counts are pooled in one scrape
+        # Both workers' counts are pooled in one scrape. The pooled series come in the
+        # order the workers' files are read, so the POST's may come first: pick the GETs'.
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
-        line = next(
+        labels = ('method="GET"', 'route="/api/v1/comments"', 'status="200"')
+        [line] = [
             row
             for row in metrics.splitlines()
-            if row.startswith("townhall_http_requests_total") and 'route="/api/v1/comments"' in row
-        )
+            if row.startswith("townhall_http_requests_total{") and all(x in row for x in labels)
+        ]
         assert float(line.rsplit(" ", 1)[1]) == 12
     finally:
         server.terminate()
