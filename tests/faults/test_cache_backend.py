@@ -47,6 +47,26 @@ def test_redis_away_is_a_miss_then_its_stale_entries_are_dropped(redis_server):
     assert cache.get("thread") == "fresh"
 
 
+def test_no_read_after_an_outage_is_served_an_entry_it_is_about_to_drop(redis_server):
+    cache = ResilientRedisCache(redis_server.url, {"KEY_PREFIX": "faults3"})
+    # Enough entries that dropping them takes the probe a while: a read let through
+    # before the drop is over meets some of them.
+    threads = {f"thread-{n}": "as it was" for n in range(20_000)}
+    cache.set_many(threads)
+    redis_server.pause()
+    assert cache.get("thread-0", "miss") == "miss"
+    cache.set("thread-0", "edited")  # an invalidation that cannot reach Redis
+    redis_server.resume()
+
+    deadline = time.monotonic() + 15
+    while cache.get("in-use") is None:  # a miss until Redis is read again
+        cache.set("in-use", 1)
+        assert time.monotonic() < deadline, "Redis is back but never used again"
+        time.sleep(0.001)
+    sample = list(threads)[::200]
+    assert cache.get_many(sample) == {}, "read an entry from before the outage"
+
+
 def test_redis_stopped_answers_at_once(redis_server):
     cache = ResilientRedisCache(redis_server.url, {"KEY_PREFIX": "faults2"})
     cache.set("k", "v")

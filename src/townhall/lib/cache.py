@@ -58,6 +58,9 @@ class _Health:
         self.lock = threading.Lock()
         self.outage_started: float | None = None
         self.lost_writes = False
+        # Redis answers again and stale entries are being dropped: writes reach it,
+        # reads still miss.
+        self.draining = False
 
 
 _health: dict[str, _Health] = {}
@@ -127,9 +130,14 @@ class ResilientRedisCache(RedisCache):
         """RedisCache's ``name``; ``fallback`` on a Redis error or during an outage."""
         health = self._health
         if health.outage_started is not None:
-            if write:
-                health.lost_writes = True
-            return fallback
+            if not write:
+                return fallback
+            # Under the lock, so that the probe sees every write skipped before it
+            # starts to drop entries, and none is skipped after.
+            with health.lock:
+                if health.outage_started is not None and not health.draining:
+                    health.lost_writes = True
+                    return fallback
         try:
             return getattr(super(), name)(*args)
         except RedisError as exc:
@@ -152,7 +160,11 @@ class ResilientRedisCache(RedisCache):
         threading.Thread(target=self._probe, name="townhall-redis-probe", daemon=True).start()
 
     def _probe(self) -> None:
-        """Wait for Redis to answer, then let requests use it again."""
+        """Wait for Redis to answer, drop what may be stale, then let requests read it again.
+
+        Reads go on missing until the drop is over: otherwise a reader could be served
+        an entry that missed an invalidation in the moment before it is dropped.
+        """
         health = self._health
         client = self._cache.get_client(write=True)
         while True:
@@ -163,15 +175,21 @@ class ResilientRedisCache(RedisCache):
                 continue
             with health.lock:
                 lost, health.lost_writes = health.lost_writes, False
-                started = health.outage_started or time.monotonic()
-                health.outage_started = None
-            # Requests use Redis again from here on; what they write while this runs
-            # may be dropped too, which costs a miss, never a stale answer.
+                health.draining = True
             try:
                 dropped = self._drop_all(client) if lost else 0
-            except RedisError as exc:
-                self._failed(exc, True)
-                return
+            except RedisError:
+                with health.lock:
+                    health.lost_writes = True
+                    health.draining = False
+                continue
+            with health.lock:
+                if health.lost_writes:  # a write failed while dropping: drop again
+                    health.draining = False
+                    continue
+                started = health.outage_started or time.monotonic()
+                health.outage_started = None
+                health.draining = False
             log.warning(
                 "Redis answers again after %.1f s; dropped %d cached entries that may have "
                 "missed an invalidation",
