@@ -40,6 +40,22 @@ def run(env, *args):
     return subprocess.run([TOWNHALL, *args], env=env, capture_output=True, text=True, timeout=120)
 
 
+def wait_healthy(server: subprocess.Popen, base: str, timeout: float = 60) -> None:
+    """Until ``base``/health answers ok. Starting Django in each worker takes seconds,
+    and many more on a busy machine: the deadline is generous, the poll quick."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert server.poll() is None, f"townhall serve exited with {server.returncode}"
+        try:
+            if httpx.get(base + "/health", timeout=2).json() == {"status": "ok"}:
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"townhall serve did not answer within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
 def test_serve_answers_over_http_with_granian(fresh_env, tmp_path):
     assert run(fresh_env, "migrate", "-v0").returncode == 0
     made = run(
@@ -60,14 +76,7 @@ def test_serve_answers_over_http_with_granian(fresh_env, tmp_path):
     )
     try:
         base = f"http://127.0.0.1:{port}/api/v1"
-        for _ in range(100):
-            try:
-                if httpx.get(base + "/health", timeout=1).json() == {"status": "ok"}:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("townhall serve did not answer within 10 s")
+        wait_healthy(server, base)
         story = {"site": "paper", "story": "x"}
         for _ in range(6):
             r = httpx.get(base + "/comments", params=story)
@@ -195,12 +204,7 @@ def test_a_loaded_server_on_postgres_keeps_its_connections_bounded(fresh_postgre
     base = f"http://127.0.0.1:{port}/api/v1"
     peak = 0
     try:
-        for _ in range(200):
-            try:
-                httpx.get(base + "/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_healthy(server, base)
 
         def hit(i: int) -> int:
             if i % 4 == 0:
@@ -253,13 +257,8 @@ def test_two_servers_without_redis_see_each_others_changes(fresh_env, tmp_path):
     ]
     try:
         a, b = (f"http://127.0.0.1:{p}/api/v1" for p in ports)
-        for base in (a, b):
-            for _ in range(200):
-                try:
-                    httpx.get(base + "/health", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+        for server, base in zip(servers, (a, b), strict=True):
+            wait_healthy(server, base)
         story = {"site": "paper", "story": "x"}
         post = {"headers": {"Authorization": f"Bearer {token}"}}
         httpx.post(a + "/comments", json={**story, "body": "The first one."}, **post)
