@@ -234,6 +234,8 @@ def log_in(frame) -> None:
     frame.locator("#login-password").fill(PASSWORD)
     frame.locator("#login-password").press("Enter")
     expect(frame.locator(".whoami")).to_contain_text("Axe Reader")
+    # Said once the thread is re-rendered for the reader too: its buttons are the new ones.
+    expect(frame.locator("#status")).to_have_text("Welcome, Axe Reader.")
 
 
 def _signed_out(tab, frame, server) -> None:

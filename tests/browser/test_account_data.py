@@ -32,6 +32,7 @@ def test_a_reader_downloads_their_data_then_deletes_their_account(page, demo_ser
     frame.locator("#signup-password").fill("ferry-road-lantern-42")
     frame.get_by_role("button", name="Sign up").click()
     expect(frame.get_by_text("Signed in as")).to_contain_text("Robin Leaving")
+    expect(frame.locator("#status")).to_have_text("Welcome, Robin Leaving.")
     # The embed solved the proof of work and waited as long as the server asks.
     assert time.monotonic() - started >= 2
 

@@ -42,6 +42,7 @@ def test_a_reader_signs_up_and_replies_in_the_iframe(page, demo_server):
     frame.locator("#signup-password").fill("alder-creek-footbridge")
     frame.get_by_role("button", name="Sign up").click()
     expect(frame.get_by_text("Signed in as")).to_contain_text("Sam Reader")
+    expect(frame.locator("#status")).to_have_text("Welcome, Sam Reader.")
     page.wait_for_timeout(300)
     before = frame_height(page)
 
@@ -172,6 +173,7 @@ def test_a_reader_likes_reports_edits_and_deletes(page, demo_server):
     frame.locator("#signup-password").fill("valley-herald-kim")
     frame.get_by_role("button", name="Sign up").click()
     expect(frame.get_by_text("Signed in as")).to_contain_text("Kim Fairweather")
+    expect(frame.locator("#status")).to_have_text("Welcome, Kim Fairweather.")
     demo_comment = frame.locator(".comments > .comment").filter(has_text="Marguerite P.").first
 
     like = demo_comment.locator("> article .like")
@@ -253,6 +255,9 @@ def sign_up(frame, name: str, email: str) -> None:
     frame.locator("#signup-password").fill("mill-lane-footbridge-1911")
     frame.get_by_role("button", name="Sign up").click()
     expect(frame.get_by_text("Signed in as")).to_contain_text(name)
+    # Said once the thread and the comment box are both re-rendered for the reader,
+    # and the page scrolled to say it: a click before that may land on the old thread.
+    expect(frame.locator("#status")).to_have_text(f"Welcome, {name}.")
 
 
 @pytest.fixture(scope="module")
