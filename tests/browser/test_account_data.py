@@ -42,6 +42,7 @@ def test_a_reader_downloads_their_data_then_deletes_their_account(page, demo_ser
     frame.get_by_role("button", name="Post reply").click()
     mine = frame.locator(".replies .comment").filter(has_text="I will miss this bridge.")
     expect(mine).to_be_visible()
+    expect(mine.locator("> article")).to_be_focused()  # posted, and the page scrolled to it
 
     frame.get_by_role("button", name="Settings", exact=True).click()
     with page.expect_download() as info:

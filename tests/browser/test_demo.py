@@ -190,6 +190,9 @@ def test_a_reader_likes_reports_edits_and_deletes(page, demo_server):
     frame.get_by_role("button", name="Post comment").click()
     mine = frame.locator(".comment").filter(has_text="Kim Fairweather").first
     expect(mine).to_contain_text("A first draft of my commment.")
+    # The frame focuses the new comment and scrolls the page to it once the thread is
+    # re-rendered: only then is the Edit button where it stays.
+    expect(mine.locator("> article")).to_be_focused()
     mine.get_by_role("button", name="Edit").click()
     box = mine.get_by_label("Edit your comment")
     expect(box).to_have_value("A first draft of my commment.")
@@ -516,6 +519,7 @@ def test_a_reader_marks_their_comment_as_an_eyewitness_account(page, server, des
     frame.get_by_role("button", name="Post comment").click()
     mine = mine_by(frame, "Eve Witness")
     expect(mine).to_have_count(1)
+    expect(mine.locator("> article")).to_be_focused()  # posted, and scrolled to
 
     mine.get_by_role("button", name="Mark as eyewitness account").click()
 
