@@ -287,6 +287,9 @@ def desk(browser, server):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Pending")
+    # The shortcuts come with the queue's deferred scripts, which run only once the page
+    # is read in; the heading shows before that, and a key pressed then is lost.
+    page.wait_for_load_state()
     yield page
     context.close()
     assert not errors, f"errors in the browser console: {errors}"
