@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 import httpx
-import pytest
 
 from tests.faults.app import PASSWORD, SITE, Install, Outcome, post_comment
 
@@ -101,9 +100,7 @@ def test_townhall_keeps_serving_while_redis_is_frozen_or_gone(redis_server, sqli
     budget = max(healthy) + 5
     assert max(other for _, other in frozen + gone + back) < budget, (healthy, frozen, gone, back)
     assert max(post for post, _ in gone + back) < budget, (healthy, gone, back)
+    # The live-update publish has its own short socket timeout (townhall.live.events),
+    # so a frozen Redis costs a post half a second there, not a hang.
     slow_posts = [post for post, _ in frozen if post >= budget]
-    if slow_posts and "could not publish a live event" in log:
-        # Known: townhall.live.events publishes on its own Redis client, which has no
-        # socket timeout, so a post waits out each frozen publish.
-        pytest.xfail(f"posts stalled {max(slow_posts):.1f} s on the live-update publish")
     assert not slow_posts, (healthy, frozen)
