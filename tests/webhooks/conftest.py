@@ -75,7 +75,7 @@ def worker(settings) -> Iterator[None]:
         yield
         settle()
     finally:
-        _redis_worker.stop(timeout=5000)
+        background.stop_worker(_redis_worker, timeout_ms=5000)
         _redis_worker = None
 
 

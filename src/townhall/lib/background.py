@@ -54,7 +54,20 @@ def stop_inprocess_worker() -> None:
     with _lock:
         worker, _worker = _worker, None
     if worker is not None:
-        worker.stop(timeout=10_000)
+        stop_worker(worker, timeout_ms=10_000)
+
+
+def stop_worker(worker: dramatiq.Worker, timeout_ms: int) -> None:
+    """Stop ``worker`` and take it off its broker, so that it can be started afresh.
+
+    Dramatiq's ``Worker.stop`` leaves the middleware the worker added to the broker
+    in place. When a queue is first declared later (a delay queue, say), that
+    middleware gives the stopped worker a consumer, which takes messages that no
+    thread will ever run.
+    """
+    worker.stop(timeout=timeout_ms)
+    broker = worker.broker
+    broker.middleware[:] = [m for m in broker.middleware if getattr(m, "worker", None) != worker]
 
 
 atexit.register(stop_inprocess_worker)
