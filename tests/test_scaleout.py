@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.browser.processes import wait_healthy
 from tests.conftest import CLASSIFIER_OFF_SCRIPT, IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,22 +73,10 @@ class Cluster:
         )
         self.urls[name] = f"http://127.0.0.1:{port}"
 
-    def wait_ready(self, timeout: float = 90) -> None:
+    def wait_ready(self) -> None:
         # Three servers start Django at once: on a busy machine that takes a while.
-        deadline = time.monotonic() + timeout
         for name, url in self.urls.items():
-            while True:
-                try:
-                    if httpx.get(url + "/api/v1/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                exited = self.servers[name].poll() is not None
-                if exited or time.monotonic() > deadline:
-                    log = (self.tmp / name / "log").read_text(errors="replace")[-2000:]
-                    verb = "exited" if exited else f"did not answer within {timeout:.0f} s"
-                    pytest.fail(f"server {name} {verb}:\n{log}")
-                time.sleep(0.1)
+            wait_healthy(url + "/api/v1/health", self.servers[name], self.tmp / name / "log", 90)
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         server = self.servers.pop(name)

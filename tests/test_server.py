@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.browser.processes import wait_healthy
 from tests.conftest import CLASSIFIER_OFF_SCRIPT as CLASSIFIER_OFF
 
 TOWNHALL = str(Path(sys.executable).with_name("townhall"))
@@ -40,22 +41,6 @@ def run(env, *args):
     return subprocess.run([TOWNHALL, *args], env=env, capture_output=True, text=True, timeout=120)
 
 
-def wait_healthy(server: subprocess.Popen, base: str, timeout: float = 60) -> None:
-    """Until ``base``/health answers ok. Starting Django in each worker takes seconds,
-    and many more on a busy machine: the deadline is generous, the poll quick."""
-    deadline = time.monotonic() + timeout
-    while True:
-        assert server.poll() is None, f"townhall serve exited with {server.returncode}"
-        try:
-            if httpx.get(base + "/health", timeout=2).json() == {"status": "ok"}:
-                return
-        except (httpx.HTTPError, ValueError):
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"townhall serve did not answer within {timeout:.0f} s")
-        time.sleep(0.1)
-
-
 def test_serve_answers_over_http_with_granian(fresh_env, tmp_path):
     assert run(fresh_env, "migrate", "-v0").returncode == 0
     made = run(
@@ -76,7 +61,7 @@ def test_serve_answers_over_http_with_granian(fresh_env, tmp_path):
     )
     try:
         base = f"http://127.0.0.1:{port}/api/v1"
-        wait_healthy(server, base)
+        wait_healthy(base + "/health", server)
         story = {"site": "paper", "story": "x"}
         for _ in range(6):
             r = httpx.get(base + "/comments", params=story)
@@ -204,7 +189,7 @@ def test_a_loaded_server_on_postgres_keeps_its_connections_bounded(fresh_postgre
     base = f"http://127.0.0.1:{port}/api/v1"
     peak = 0
     try:
-        wait_healthy(server, base)
+        wait_healthy(base + "/health", server)
 
         def hit(i: int) -> int:
             if i % 4 == 0:
@@ -258,7 +243,7 @@ def test_two_servers_without_redis_see_each_others_changes(fresh_env, tmp_path):
     try:
         a, b = (f"http://127.0.0.1:{p}/api/v1" for p in ports)
         for server, base in zip(servers, (a, b), strict=True):
-            wait_healthy(server, base)
+            wait_healthy(base + "/health", server)
         story = {"site": "paper", "story": "x"}
         post = {"headers": {"Authorization": f"Bearer {token}"}}
         httpx.post(a + "/comments", json={**story, "body": "The first one."}, **post)

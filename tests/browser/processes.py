@@ -32,18 +32,23 @@ def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
         )
 
 
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+def wait_healthy(
+    url: str, proc: subprocess.Popen[bytes], log: Path | None = None, timeout: float = 60
+) -> None:
+    """Until ``url`` answers 200. Starting Django in each worker takes seconds, many
+    more on a busy machine: the deadline is generous, and a server that died ends it."""
     deadline = time.monotonic() + timeout
+    output = (lambda: "\n" + log.read_text(errors="replace")[-2000:]) if log else (lambda: "")
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"townhall exited early:\n{log.read_text()}")
+            raise RuntimeError(f"townhall exited with {proc.returncode}:{output()}")
         try:
             with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 - our own server
                 if r.status == 200:
                     return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"townhall did not become healthy:\n{log.read_text()}")
+    raise RuntimeError(f"townhall did not become healthy within {timeout:.0f} s:{output()}")
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
