@@ -4,6 +4,7 @@ losing work: tests do it around every test, and a server does it on reload."""
 from __future__ import annotations
 
 import threading
+import time
 
 import dramatiq
 import pytest
@@ -36,5 +37,27 @@ def test_work_sent_after_restarts_runs_even_on_a_queue_declared_later(transactio
             background.send(note, n)
         background.wait_idle(timeout_ms=10_000)
         assert sorted(ran) == list(range(20))
+    finally:
+        background.stop_inprocess_worker()
+
+
+def test_a_restart_with_delayed_work_in_hand_does_not_block_waiting(transactional_db):
+    background.start_inprocess_worker(threads=1)
+    ran: list[str] = []
+
+    @dramatiq.actor(queue_name="restart-delayed", max_retries=0)
+    def later(tag: str) -> None:
+        ran.append(tag)
+
+    try:
+        # The worker fetches these and holds them until their time, which never comes.
+        for _ in range(3):
+            background.send(later, "held", delay_ms=600_000)
+        time.sleep(1.5)
+        background.stop_inprocess_worker()
+        background.start_inprocess_worker(threads=1)
+        background.send(later, "now")
+        background.wait_idle(timeout_ms=10_000)
+        assert ran == ["now"]
     finally:
         background.stop_inprocess_worker()
