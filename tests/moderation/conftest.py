@@ -28,3 +28,15 @@ def engine():
     from townhall.moderation import get_engine
 
     return get_engine()
+
+
+@pytest.fixture(scope="session")
+def train_extra() -> None:
+    """The ``train`` extra (torch) for fine-tuning; skipped when absent, except on CI."""
+    from townhall.moderation.finetune import torch_available
+
+    if not torch_available():
+        message = "torch is not installed (pip install -r requirements-train.txt)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)

@@ -96,29 +96,16 @@ def test_the_management_command_runs_without_a_database() -> None:
     assert "error" in out[1]
 
 
-def test_first_tier_only_scores_clean_comments_the_same_and_still_judges() -> None:
+def test_first_tier_only_skips_the_sentence_model_and_still_judges() -> None:
     lines = [
         json.dumps({"id": 1, "text": "Thanks, a useful article about the library."}),
         json.dumps({"id": 2, "text": "You are a fucking idiot."}),
     ]
     both = _run(lines)
     fast = _run(lines, second_tier=False)
-    # A comment the linear model is sure of never reaches the second tier.
-    assert fast[0]["scores"] == both[0]["scores"]
+    # Without the sentence model the scores are the linear model's alone, and the
+    # plain cases are judged the same way.
+    assert fast[0]["scores"] != both[0]["scores"]
+    assert [o["decision"] for o in fast] == [o["decision"] for o in both]
     assert fast[0]["decision"] == "published"
     assert fast[1]["decision"] in ("pending", "rejected")
-
-
-def test_thorough_mode_gives_middling_comments_a_second_opinion() -> None:
-    lines = [
-        json.dumps({"id": 1, "text": "Thanks, a useful article about the library."}),
-        json.dumps({"id": 2, "text": "People like you should be careful walking home at night."}),
-        json.dumps({"id": 3, "text": "The mayor is a clown and everyone knows it."}),
-    ]
-    fast = _run(lines)
-    slow = _run(lines, thorough=True)
-    assert [o["id"] for o in slow] == [1, 2, 3]
-    # Plainly fine stays untouched; at least one middling comment is re-scored.
-    assert slow[0]["scores"] == fast[0]["scores"]
-    assert slow[0]["decision"] == "published"
-    assert any(s["scores"] != f["scores"] for s, f in zip(slow[1:], fast[1:], strict=True))

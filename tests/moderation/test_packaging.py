@@ -36,9 +36,9 @@ def test_no_source_file_of_the_engine_mentions_django() -> None:
 def test_the_model_is_small_and_has_no_pickles() -> None:
     files = sorted(p.name for p in MODEL_DIR.iterdir() if p.is_file())
     assert files == [
-        "encoder.onnx",
         "meta.json",
         "second_tier.npz",
+        "sentence.onnx",
         "tokenizer.json",
         "weights.npz",
     ]
@@ -50,11 +50,15 @@ def test_the_model_is_small_and_has_no_pickles() -> None:
         with np.load(MODEL_DIR / archive, allow_pickle=False) as z:
             for name in z.files:
                 assert z[name].dtype != object
-    # The encoder is a plain ONNX graph: onnxruntime loads it without custom code.
+    # The sentence model is a plain ONNX graph: onnxruntime loads it without custom code,
+    # and it gives one logit per attribute.
     import onnxruntime
 
-    session = onnxruntime.InferenceSession(str(MODEL_DIR / "encoder.onnx"))
+    session = onnxruntime.InferenceSession(str(MODEL_DIR / "sentence.onnx"))
     assert [i.name for i in session.get_inputs()] == ["input_ids", "attention_mask"]
+    ids = np.array([[101, 7592, 102]], dtype=np.int64)
+    (logits,) = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})
+    assert logits.shape == (1, 7)
 
 
 def test_the_model_loads_and_scores() -> None:

@@ -2,27 +2,83 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from townhall.moderation.classifier import LinearClassifier
+from townhall.moderation.classifier import MODEL_DIR, LinearClassifier
 from townhall.moderation.datasets import TRAIN_SOURCES, is_validation, load_source
+from townhall.moderation.engine import Engine
 from townhall.moderation.evaluation import identity_fpr, span_f1
+from townhall.moderation.finetune import length_batches, pos_weights
+from townhall.moderation.second_tier import SecondTier
 from townhall.moderation.training import train_model
+from townhall.moderation.types import ATTRIBUTES
+
+MODEL_FILES = ("weights.npz", "meta.json", "second_tier.npz", "sentence.onnx", "tokenizer.json")
 
 
-def test_training_twice_gives_identical_bytes(datasets: Path, tmp_path: Path) -> None:
-    first = train_model(datasets, tmp_path / "a", show_progress=False, sample=100)
-    # The second run encodes afresh (no embeddings cache) and still matches.
-    second = train_model(datasets, tmp_path / "b", show_progress=False, sample=100)
+def test_training_twice_gives_identical_bytes(
+    datasets: Path, tmp_path: Path, train_extra: None
+) -> None:
+    # Fine-tuning included: one thread, a fixed seed and a fixed batch order.
+    first = train_model(datasets, tmp_path / "a", show_progress=False, sample=100, finetune=True)
+    second = train_model(datasets, tmp_path / "b", show_progress=False, sample=100, finetune=True)
     assert first.sha256 == second.sha256
-    for name in ("weights.npz", "meta.json", "second_tier.npz"):
+    for name in MODEL_FILES:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
-    clf = LinearClassifier(tmp_path / "a")
-    probs = clf.score(["you are a fucking idiot", "thank you for the article"])
-    assert probs[0]["toxicity"] > probs[1]["toxicity"]
+    # A fresh sentence model, not the shipped one, and the model it makes loads and scores.
+    fresh = (tmp_path / "a" / "sentence.onnx").read_bytes()
+    assert fresh != (MODEL_DIR / "sentence.onnx").read_bytes()
+    meta = json.loads((tmp_path / "a" / "meta.json").read_text())
+    assert meta["second_tier"]["training"]["rows"] == 700
+    engine = Engine(LinearClassifier(tmp_path / "a"), SecondTier(tmp_path / "a"))
+    clean, rude = engine.judge_many(["thank you for the article", "you are a fucking idiot"])
+    assert rude.scores["toxicity"] > clean.scores["toxicity"]
+
+
+def test_without_fine_tuning_training_keeps_the_shipped_sentence_model(
+    datasets: Path, tmp_path: Path
+) -> None:
+    train_model(datasets, tmp_path, show_progress=False, sample=100, finetune=False)
+    for name in ("sentence.onnx", "tokenizer.json"):
+        assert (tmp_path / name).read_bytes() == (MODEL_DIR / name).read_bytes()
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    shipped = json.loads((MODEL_DIR / "meta.json").read_text())
+    assert meta["second_tier"]["training"] == shipped["second_tier"]["training"]
+    assert set(meta["second_tier"]["alpha"]) == set(ATTRIBUTES)
+
+
+def test_fine_tuning_batches_hold_every_row_once_in_similar_lengths() -> None:
+    rng = np.random.default_rng(1)
+    lengths = [int(x) for x in rng.integers(3, 48, size=5000)]
+    batches = length_batches(lengths, 32, seed=0)
+    rows = np.concatenate(batches)
+    assert sorted(rows.tolist()) == list(range(5000))
+    assert all(len(b) <= 32 for b in batches)
+    # Padding wasted: sorted within windows, a batch spans few lengths.
+    spread = np.mean([np.ptp([lengths[i] for i in b]) for b in batches])
+    assert spread < 3
+    # Seeded: the same order every time, another seed another order.
+    again = length_batches(lengths, 32, seed=0)
+    assert all(np.array_equal(a, b) for a, b in zip(batches, again, strict=True))
+    assert not np.array_equal(batches[0], length_batches(lengths, 32, seed=1)[0])
+
+
+def test_rare_labels_weigh_more_within_bounds() -> None:
+    y = np.zeros((1000, 7), dtype=np.float32)
+    m = np.ones_like(y)
+    y[:500, 0] = 1  # common: weight 1
+    y[:10, 1] = 1  # rare: sqrt(990/10) ~ 9.9, capped at 8
+    y[:100, 2] = 1  # sqrt(900/100) = 3
+    m[:, 3] = 0  # unlabelled: no positives, no negatives
+    w = pos_weights(y, m, cap=8.0)
+    assert w[0] == pytest.approx(1.0)
+    assert w[1] == pytest.approx(8.0)
+    assert w[2] == pytest.approx(3.0)
+    assert w[3] == pytest.approx(1.0)
 
 
 def test_ethos_is_never_trained_on() -> None:

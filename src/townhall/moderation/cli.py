@@ -7,7 +7,6 @@ commands can be tested and used without a database.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,7 +53,6 @@ def moderate(
     context: Context | None = None,
     batch_size: int = BATCH_SIZE,
     second_tier: bool = True,
-    thorough: bool = False,
 ) -> int:
     """Judge JSON lines ``{"id", "text"}`` from ``stdin``; write one JSON line each.
 
@@ -63,18 +61,14 @@ def moderate(
     (``id`` is kept when the line was an object with an id but no text).
     Blank lines are skipped. Memory stays flat: lines are read, judged and
     flushed ``batch_size`` at a time. Without ``second_tier`` only the linear
-    model scores (a little faster, a little less accurate); with ``thorough``
-    the second tier re-scores every comment the linear model is even mildly
-    unsure of (more accurate, many times slower). Returns the number of lines
-    with errors.
+    model scores (many times faster, less accurate). Returns the number of
+    lines with errors.
     """
     from townhall.moderation.engine import Engine, get_engine
 
     engine = get_engine()
     if not second_tier:
         engine = Engine(engine.classifier)
-    elif thorough:
-        engine = Engine(engine.classifier, engine.second_tier, thorough=True)
     policy = policy or Policy()
     errors = 0
     for batch in _batches(stdin, batch_size):
@@ -98,15 +92,17 @@ def train(
     datasets: Path | None = None,
     out: Path | None = None,
     progress: bool = True,
-    embeddings_cache: Path | None = None,
+    finetune: bool | None = None,
 ) -> str:
     """Rebuild the model from ``datasets`` into ``out`` (the shipped model dir).
 
-    Sentence embeddings for the second tier are kept in ``embeddings_cache``
-    (default ``$XDG_CACHE_HOME/townhall/embeddings``) so a rebuild skips encoding.
+    The sentence model is fine-tuned when ``finetune`` is true, by default when the
+    ``train`` extra (torch) is installed; otherwise the shipped one is kept and
+    only the linear model and the blend weights are rebuilt.
 
     Returns a one-line summary with the SHA-256 of the weights.
-    Raises ``FileNotFoundError`` when a data set is missing.
+    Raises ``FileNotFoundError`` when a data set is missing, ``ImportError`` when
+    ``finetune`` is asked for without torch.
     """
     from townhall.moderation.classifier import MODEL_DIR
     from townhall.moderation.datasets import default_datasets_dir
@@ -114,10 +110,7 @@ def train(
 
     datasets = datasets or default_datasets_dir()
     out = out or MODEL_DIR
-    if embeddings_cache is None:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        embeddings_cache = Path(base) / "townhall" / "embeddings"
-    summary = train_model(datasets, out, show_progress=progress, embeddings_cache=embeddings_cache)
+    summary = train_model(datasets, out, show_progress=progress, finetune=finetune)
     rows = sum(summary.rows_per_source.values())
     return f"trained on {rows} rows; wrote {out} (weights sha256 {summary.sha256})"
 

@@ -96,20 +96,17 @@ class Engine:
         self,
         classifier: LinearClassifier,
         second_tier: SecondTier | None = None,
-        thorough: bool = False,
     ) -> None:
         self.classifier = classifier
         self.second_tier = second_tier
-        #: Whether the second tier re-scores with its wider (slower) bands.
-        self.thorough = thorough
 
     def score_normalised(self, norms: Sequence[Normalised]) -> np.ndarray:
         """Return the ``(n, 7)`` classifier probabilities for normalised comments:
-        the linear model's, refined by the second tier where it is unsure."""
+        the linear model's, blended with the sentence model's when there is one."""
         texts = [scoring_text(n) for n in norms]
         probs = self.classifier.score_normalised(texts)
         if self.second_tier is not None and len(texts):
-            probs = self.second_tier.refine(probs, texts, self.thorough)
+            probs = self.second_tier.refine(probs, texts)
         return probs
 
     def judge(

@@ -231,18 +231,9 @@ def run_evaluation(
     tier = SecondTier(model) if SecondTier.available(model) else None
     engine = Engine(clf, tier)
     metrics = validation_metrics(engine, datasets)
-    # The same rows scored by the first tier alone and by the thorough mode, so
-    # the report shows what the speed budget costs.
+    # The same rows scored by the first tier alone, so the report shows what the
+    # sentence model adds.
     alone = {(m.dataset, m.attribute): m.roc_auc for m in validation_metrics(Engine(clf), datasets)}
-    wide = (
-        {
-            (m.dataset, m.attribute): m.roc_auc
-            for m in validation_metrics(Engine(clf, tier, thorough=True), datasets)
-        }
-        if tier is not None
-        else {}
-    )
-    shares = _unsure_shares(clf, tier, datasets) if tier is not None else None
     spans = [s for s in load_spans(datasets) if s.validation]
     f1 = span_f1(predict_span_offsets(clf, [s.text for s in spans]), [s.offsets for s in spans])
     identity = identity_fpr(engine)
@@ -257,21 +248,12 @@ def run_evaluation(
         "Validation = the 20% of each data set's `train.csv` held back from training "
         "(keyed hash of the text, see `townhall/moderation/datasets.py`). ETHOS is never "
         "trained on, so all of it is used. F1 is measured at the default *hold* threshold.",
-        "ROC-AUC, PR-AUC and F1 are the shipped default's (both tiers, the second one "
-        "re-scoring only what the speed budget allows); the last two columns are the "
-        "ROC-AUC of the first tier alone and of thorough mode (`townhall moderate --thorough`).",
+        "ROC-AUC, PR-AUC and F1 are the shipped default's (the linear model and the "
+        "sentence model, blended); the last column is the ROC-AUC of the linear first tier alone "
+        "(`townhall moderate --first-tier-only`).",
         "",
-    ]
-    if shares is not None:
-        lines += [
-            f"Share of all validation rows the second tier re-scores: {shares[0]:.2%} by "
-            f"default, {shares[1]:.2%} in thorough mode.",
-            "",
-        ]
-    lines += [
-        "| data set | attribute | n | positives | ROC-AUC | PR-AUC | F1 @ hold "
-        "| first tier | thorough |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| data set | attribute | n | positives | ROC-AUC | PR-AUC | F1 @ hold | first tier |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for m in metrics:
         eval_only = " (eval only)" if m.dataset in EVAL_ONLY else ""
@@ -279,7 +261,7 @@ def run_evaluation(
         lines.append(
             f"| {m.dataset}{eval_only} | {m.attribute} | {m.n} | {m.positives} | "
             f"{m.roc_auc:.4f} | {m.pr_auc:.4f} | {m.f1_at_hold:.3f} | "
-            f"{alone[key]:.4f} | {wide[key] if key in wide else float('nan'):.4f} |"
+            f"{alone[key]:.4f} |"
         )
     lines += [
         "",
@@ -321,25 +303,10 @@ def run_evaluation(
         key = (m.dataset, m.attribute)
         stream.write(
             f"{m.dataset:26} {m.attribute:16} ROC-AUC {m.roc_auc:.4f} PR-AUC {m.pr_auc:.4f}"
-            f" (first tier {alone[key]:.4f}, thorough {wide.get(key, float('nan')):.4f})\n"
+            f" (first tier {alone[key]:.4f})\n"
         )
-    if shares is not None:
-        stream.write(f"re-scored share: default {shares[0]:.2%}, thorough {shares[1]:.2%}\n")
     stream.write(f"spans F1 {f1:.4f}; identity mean FPR {mean_fpr:.4f}\n")
     return report
-
-
-def _unsure_shares(clf: LinearClassifier, tier: SecondTier, datasets: Path) -> tuple[float, float]:
-    """The share of all validation rows (every data set) the second tier re-scores,
-    by default and in thorough mode."""
-    texts = [
-        scoring_text(normalise(e.text))
-        for source in LABEL_MAP
-        for e in load_source(datasets, source)
-        if e.validation
-    ]
-    first = clf.score_normalised(texts)
-    return float(tier.unsure(first).mean()), float(tier.unsure(first, thorough=True).mean())
 
 
 def suggest_thresholds(

@@ -43,6 +43,13 @@ NEUTRAL_TRAIN_FRAMES: tuple[str, ...] = (
     "The {} community held a fundraiser for the school.",
     "A {} veteran spoke at the memorial.",
     "Is the {} vote going to matter in this election?",
+    # Asking for more of a group is not attacking it. The first fine-tuned
+    # sentence model held the evaluation frame "We need more {} people in local
+    # government." for identity_attack; these teach the idea in other words.
+    "Parliament should have more {} members.",
+    "It would be good to see more {} candidates standing for the council.",
+    "More {} people should apply for these jobs.",
+    "The paper hired more {} reporters this year.",
 )
 
 NEUTRAL_EVAL_FRAMES: tuple[str, ...] = (

@@ -40,7 +40,7 @@ from townhall.moderation.types import ATTRIBUTES
 
 __all__ = ["HEADS", "HeadConfig", "MODEL_VERSION", "TrainSummary", "train_model", "write_model"]
 
-MODEL_VERSION = "2026.11-linear-1"
+MODEL_VERSION = "2026.11-2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,18 +300,22 @@ def train_model(
     show_progress: bool = True,
     sample: int | None = None,
     heads: dict[str, HeadConfig] | None = None,
-    embeddings_cache: Path | None = None,
+    finetune: bool | None = None,
 ) -> TrainSummary:
     """Train every head and write the model to ``out``.
 
-    The linear model first; then, when the sentence encoder is there (in ``out``
-    or beside the shipped model, from where it is copied), the second tier's
-    heads over it (see :mod:`townhall.moderation.second_tier_training`).
+    The linear model first; then the second tier's sentence model, fine-tuned when
+    ``finetune`` is true (by default: when the ``train`` extra is installed) or
+    else copied from the shipped model, and its blend weights (see
+    :mod:`townhall.moderation.finetune` and
+    :mod:`townhall.moderation.second_tier_training`).
 
     Raises ``FileNotFoundError`` when a data set is missing. Deterministic:
-    the same data gives the same bytes.
+    the same data gives the same bytes on the same torch build.
     """
     heads = {**HEADS, **(heads or {})}
+    # Read before anything is written: ``out`` may be the shipped model's folder.
+    shipped = _shipped_sentence_training()
     examples = load_training_examples(datasets, sample)
     texts = [
         scoring_text(normalise(e.text))
@@ -361,36 +365,72 @@ def train_model(
         "span_lexicon": lexicon,
     }
     digest = write_model(out, idf, coef, intercept, meta)
-    if _provide_encoder(out):
-        meta["second_tier"] = _train_second_tier(
-            datasets, out, heads, embeddings_cache, show_progress, sample
-        )
+    sentence = _provide_sentence_model(
+        out, examples, texts, finetune, show_progress, sample, shipped
+    )
+    if sentence is not None:
+        meta["second_tier"] = {
+            **_train_second_tier(datasets, out, show_progress, sample),
+            "training": sentence,
+        }
         digest = write_model(out, idf, coef, intercept, meta)
     return TrainSummary(rows_per_source, rows_per_head, positives, out, digest)
 
 
-def _provide_encoder(out: Path) -> bool:
-    """Make sure ``out`` holds the encoder files; False when there are none to copy."""
+def _provide_sentence_model(
+    out: Path,
+    examples: Sequence[Example],
+    texts: Sequence[str],
+    finetune: bool | None,
+    show_progress: bool,
+    sample: int | None,
+    shipped: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """Fine-tune the sentence model into ``out`` when torch is here (or ``finetune``
+    says so), else copy the shipped one. Returns how it was trained (``shipped``,
+    for the copy), or None when there is no sentence model to copy. ``sample``
+    caps every source, the templates too, for quick tests."""
     import shutil
 
     from townhall.moderation.classifier import MODEL_DIR
+    from townhall.moderation.finetune import (
+        SENTENCE_SOURCES,
+        finetune_sentence_model,
+        torch_available,
+    )
 
-    for name in ("encoder.onnx", "tokenizer.json"):
-        if (out / name).is_file():
-            continue
-        if not (MODEL_DIR / name).is_file():
-            return False
-        shutil.copyfile(MODEL_DIR / name, out / name)
-    return True
+    if finetune is None:
+        finetune = torch_available()
+    if finetune:
+        keep = [i for i, e in enumerate(examples) if e.source in SENTENCE_SOURCES]
+        if sample is not None:
+            groups = _group_by_source([examples[i] for i in keep])
+            keep = sorted(keep[j] for rows in groups.values() for j in rows[:sample])
+        return finetune_sentence_model(
+            [examples[i] for i in keep], [texts[i] for i in keep], out, show_progress=show_progress
+        )
+    names = ("sentence.onnx", "tokenizer.json")
+    if not all((MODEL_DIR / name).is_file() for name in names):
+        return None
+    if out.resolve() != MODEL_DIR.resolve():
+        for name in names:
+            shutil.copyfile(MODEL_DIR / name, out / name)
+    return shipped
+
+
+def _shipped_sentence_training() -> dict[str, Any] | None:
+    """How the shipped sentence model was fine-tuned, from the shipped meta.json."""
+    from townhall.moderation.classifier import MODEL_DIR
+
+    try:
+        meta = json.loads((MODEL_DIR / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta.get("second_tier", {}).get("training")
 
 
 def _train_second_tier(
-    datasets: Path,
-    out: Path,
-    heads: dict[str, HeadConfig],
-    cache: Path | None,
-    show_progress: bool,
-    sample: int | None,
+    datasets: Path, out: Path, show_progress: bool, sample: int | None
 ) -> dict[str, Any]:
     from townhall.moderation.classifier import LinearClassifier
     from townhall.moderation.second_tier_training import (
@@ -405,26 +445,7 @@ def _train_second_tier(
         )
         for source in SECOND_TIER_SOURCES
     }
-    # The speed budget counts re-scored comments over every training source's
-    # validation rows, not only the sources the heads learn from.
-    share_first = linear.score_normalised(
-        [
-            scoring_text(normalise(e.text))
-            for source in TRAIN_SOURCES
-            for e in load_source(datasets, source, limit=sample)
-            if e.validation
-        ]
-    )
-    return train_second_tier(
-        datasets,
-        out,
-        first,
-        {a: h.sources for a, h in heads.items()},
-        cache=cache,
-        show_progress=show_progress,
-        sample=sample,
-        share_first=share_first,
-    )
+    return train_second_tier(datasets, out, first, show_progress=show_progress, sample=sample)
 
 
 def _group_by_source(examples: Sequence[Example]) -> dict[str, list[int]]:

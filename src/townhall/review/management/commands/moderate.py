@@ -28,13 +28,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--first-tier-only",
             action="store_true",
-            help="score with the linear model alone: faster bulk runs, slightly less accurate",
-        )
-        parser.add_argument(
-            "--thorough",
-            action="store_true",
-            help="let the sentence model re-score every comment the linear model is unsure "
-            "of: a little more accurate, many times slower",
+            help="score with the linear model alone, without the sentence model: many times faster "
+            "bulk runs, less accurate",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -45,7 +40,6 @@ class Command(BaseCommand):
             policy=policy,
             batch_size=options["batch_size"],
             second_tier=not options["first_tier_only"],
-            thorough=options["thorough"],
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from townhall.moderation.cli import train
 
@@ -17,15 +17,31 @@ class Command(BaseCommand):
         parser.add_argument("--datasets", type=Path, help="data sets directory")
         parser.add_argument("--out", type=Path, help="model directory to write")
         parser.add_argument("--no-progress", action="store_true")
-        parser.add_argument(
-            "--embeddings-cache", type=Path, help="where sentence embeddings are kept between runs"
+        sentence = parser.add_mutually_exclusive_group()
+        sentence.add_argument(
+            "--finetune",
+            action="store_true",
+            default=None,
+            help="fine-tune the sentence model (the default when the train extra, torch, "
+            "is installed)",
+        )
+        sentence.add_argument(
+            "--keep-sentence-model",
+            dest="finetune",
+            action="store_false",
+            help="keep the shipped sentence model; rebuild only the linear model and the blend",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        summary = train(
-            options["datasets"],
-            options["out"],
-            progress=not options["no_progress"],
-            embeddings_cache=options["embeddings_cache"],
-        )
+        try:
+            summary = train(
+                options["datasets"],
+                options["out"],
+                progress=not options["no_progress"],
+                finetune=options["finetune"],
+            )
+        except ImportError as exc:
+            raise CommandError(
+                f"fine-tuning needs the train extra (pip install -e '.[train]'): {exc}"
+            ) from exc
         self.stdout.write(summary)

