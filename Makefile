@@ -62,6 +62,7 @@ test: install-dev lint
 
 bench: install-dev
 	$(BIN)/python bench/moderation.py
+	$(BIN)/python -m bench.moderation_accuracy
 	$(BIN)/python -m bench.http
 
 ## docs: build the documentation site into site/ (strict: a broken link fails)

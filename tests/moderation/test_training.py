@@ -33,7 +33,8 @@ def test_training_twice_gives_identical_bytes(
     fresh = (tmp_path / "a" / "sentence.onnx").read_bytes()
     assert fresh != (MODEL_DIR / "sentence.onnx").read_bytes()
     meta = json.loads((tmp_path / "a" / "meta.json").read_text())
-    assert meta["second_tier"]["training"]["rows"] == 700
+    # 100 rows of every training source and 100 templates.
+    assert meta["second_tier"]["training"]["rows"] == 100 * (len(TRAIN_SOURCES) + 1)
     engine = Engine(LinearClassifier(tmp_path / "a"), SecondTier(tmp_path / "a"))
     clean, rude = engine.judge_many(["thank you for the article", "you are a fucking idiot"])
     assert rude.scores["toxicity"] > clean.scores["toxicity"]

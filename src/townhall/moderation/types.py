@@ -67,7 +67,7 @@ DEFAULT_HOLD: Mapping[str, float] = MappingProxyType(
         "toxicity": 0.6,
         "obscene": 0.2,
         "sexual": 0.15,
-        "threat": 0.15,
+        "threat": 0.08,
         "insult": 0.4,
         "identity_attack": 0.4,
         "spam": 0.3,
