@@ -34,6 +34,7 @@ import tempfile
 import time
 import venv
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 # Run as a script, this folder comes first on sys.path; its sibling modules
@@ -135,14 +136,24 @@ def _summary(
 
 
 def _peer(texts: list[str], single: int, core: int) -> dict[str, float]:
+    data = run_peer(PEER_SCRIPT, texts, str(core), str(single))
+    return _summary(
+        data["n"], data["batch_s"], data["batch_cpu"], data["latency_ms"], data["latency_cpu_ms"]
+    )
+
+
+def run_peer(script: str, texts: list[str], *args: str) -> Any:
+    """Run ``script`` in the peer's environment on one thread, with the path of a
+    JSON file holding ``texts`` and then ``args`` as its arguments; return the
+    JSON of the last line it prints."""
     python = _ensure_peer()
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
         json.dump(texts, fh)
         path = fh.name
     try:
         env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
         proc = subprocess.run(
-            [str(python), "-c", PEER_SCRIPT, path, str(core), str(single)],
+            [str(python), "-c", script, path, *args],
             capture_output=True,
             text=True,
             check=True,
@@ -150,10 +161,7 @@ def _peer(texts: list[str], single: int, core: int) -> dict[str, float]:
         )
     finally:
         os.unlink(path)
-    data = json.loads(proc.stdout.strip().splitlines()[-1])
-    return _summary(
-        data["n"], data["batch_s"], data["batch_cpu"], data["latency_ms"], data["latency_cpu_ms"]
-    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:

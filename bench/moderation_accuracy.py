@@ -31,17 +31,14 @@ Progress goes to stderr, the tables to stdout. Not run by the test suite.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from bench.moderation import _ensure_peer
+from bench.moderation import run_peer
 from sklearn.metrics import roc_auc_score
 
 #: Data sets whose rows (or a superset of them) trained alt-profanity-check.
@@ -82,22 +79,7 @@ def _log(message: str) -> None:
 
 def _peer_scores(texts: list[str]) -> np.ndarray:
     """Score ``texts`` with alt-profanity-check in its own virtual environment."""
-    python = _ensure_peer()
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
-        json.dump(texts, fh)
-        path = fh.name
-    try:
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-        proc = subprocess.run(
-            [str(python), "-c", PEER_SCORE_SCRIPT, path],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=env,
-        )
-    finally:
-        os.unlink(path)
-    scores = np.asarray(json.loads(proc.stdout.strip().splitlines()[-1]), dtype=np.float64)
+    scores = np.asarray(run_peer(PEER_SCORE_SCRIPT, texts), dtype=np.float64)
     if scores.shape != (len(texts),):
         raise RuntimeError(f"peer returned {scores.shape[0]} scores for {len(texts)} texts")
     return scores

@@ -415,7 +415,8 @@ def _provide_sentence_model(
     if out.resolve() != MODEL_DIR.resolve():
         for name in names:
             shutil.copyfile(MODEL_DIR / name, out / name)
-    return shipped
+    # A model from before its training was recorded still gets its blend weights.
+    return shipped if shipped is not None else {}
 
 
 def _shipped_sentence_training() -> dict[str, Any] | None:
