@@ -9,8 +9,8 @@ torch at run time: the transformer, its mean pooling and its head ship as one
 quantised ONNX graph with the tokenizer (:mod:`townhall.moderation.finetune`
 made them).
 
-Cost, on one core: about 1.2 ms of CPU for a typical comment (25-30 word
-pieces) in bulk, 1.7 ms for one comment alone; long comments are cut to
+Cost, on one core: about 1.15 ms of CPU for a typical comment (25-30 word
+pieces) in bulk, under 2 ms for one comment alone; long comments are cut to
 ``MAX_TOKENS`` pieces, keeping their opening and their ending (where the insult
 or the link usually is), which bounds it.
 
