@@ -142,6 +142,8 @@ ROWS = [
     Row("react body is an array", "post", "/comments/{c}/react", 422, b"[]"),
     Row("react body is a string", "post", "/comments/{c}/react", 422, b'"like"'),
     Row("react with another kind", "post", "/comments/{c}/react", 422, b'{"kind": "love"}'),
+    Row("notification settings are null", "patch", "/me/notifications", 422, b"null"),
+    Row("notification settings are a list", "patch", "/me/notifications", 422, b"[]"),
     Row("report reason is a number", "post", "/comments/{c}/report", 422, b'{"reason": 3}'),
     Row(
         "report with an unknown reason",

@@ -249,6 +249,8 @@ def test_only_the_sites_moderators_manage_its_endpoints(as_alice, as_charlie, an
     )
     assert status == 200 and changed["active"] is False
     assert changed["secret"] != created["secret"]
+    # Not an object: refused, not taken for "change nothing".
+    assert as_mallory.patch(f"/sites/gazette/webhooks/{created['id']}", b"null")[0] == 422
     assert as_charlie.delete(f"/sites/gazette/webhooks/{created['id']}")[0] == 403
     assert as_mallory.delete(f"/sites/gazette/webhooks/{created['id']}")[0] == 204
     assert as_mallory.get("/sites/gazette/webhooks")[1] == {"endpoints": []}

@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 from pydantic import StrictBool
 
 from townhall.accounts.models import User
 from townhall.api.auth import require_caller
+from townhall.api.schemas import ObjectIn
 from townhall.notifications import preferences
 from townhall.notifications.mailing import can_mail
 
 router = Router(tags=["notifications"])
 
 
-class NotificationsPatch(Schema):
+class NotificationsPatch(ObjectIn):
     # Strict: a settings switch is true or false, never 0.0 or "yes".
     replies: StrictBool | None = None
     outcomes: StrictBool | None = None

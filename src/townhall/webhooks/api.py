@@ -10,6 +10,7 @@ from ninja.responses import Status
 from pydantic import Field, StrictBool
 
 from townhall.api.auth import caller
+from townhall.api.schemas import ObjectIn
 from townhall.comments.services import get_site
 from townhall.review.services import require_moderator
 from townhall.sites.models import Site
@@ -25,7 +26,7 @@ class EndpointIn(Schema):
     description: str = Field(default="", max_length=200)
 
 
-class EndpointPatch(Schema):
+class EndpointPatch(ObjectIn):
     url: str | None = Field(default=None, max_length=500)
     events: list[str] | None = Field(default=None, max_length=10)
     description: str | None = Field(default=None, max_length=200)
