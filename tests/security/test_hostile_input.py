@@ -144,6 +144,7 @@ ROWS = [
     Row("react with another kind", "post", "/comments/{c}/react", 422, b'{"kind": "love"}'),
     Row("notification settings are null", "patch", "/me/notifications", 422, b"null"),
     Row("notification settings are a list", "patch", "/me/notifications", 422, b"[]"),
+    Row("account erasure with a null body", "delete", "/me", 422, b"null"),
     Row("report reason is a number", "post", "/comments/{c}/report", 422, b'{"reason": 3}'),
     Row(
         "report with an unknown reason",

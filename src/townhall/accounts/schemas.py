@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Field, Schema
+from ninja import Field
 
 from townhall.api import schemas
 
@@ -16,5 +16,5 @@ class SignupWithChecksIn(schemas.SignupIn):
     website: str = Field(default="", max_length=500, description="Leave empty (honeypot)")
 
 
-class DeleteMeIn(Schema):
+class DeleteMeIn(schemas.ObjectIn):
     password: str | None = Field(default=None, max_length=200)
