@@ -120,3 +120,27 @@ def test_neutral_identity_sentences_are_treated_evenly(engine) -> None:
 )
 def test_span_f1_follows_semeval(predicted, gold, expected) -> None:
     assert span_f1(predicted, gold) == pytest.approx(expected)
+
+
+def test_the_exported_graph_scores_as_the_torch_model_does(
+    tmp_path: Path, train_extra: None
+) -> None:
+    # The ONNX export warns that advanced indexing goes wrong for negative
+    # indices; the int8 graph must still give the torch model's logits, within
+    # what quantising the weights costs.
+    import torch
+
+    from townhall.moderation.finetune import _build, export_sentence_model
+    from townhall.moderation.sentence_model import SentenceModel
+
+    torch.manual_seed(0)
+    model = _build(2).eval()
+    export_sentence_model(model, tmp_path)
+    reader = SentenceModel(tmp_path / "sentence.onnx", MODEL_DIR / "tokenizer.json")
+    texts = ["thank you for the article", "you are a fucking idiot", "The council met. " * 12]
+    ours = reader.logits(texts)
+    with torch.no_grad():
+        for i, ids in enumerate(reader.pieces(texts)):
+            tokens = torch.tensor([ids])
+            theirs = model(tokens, torch.ones_like(tokens)).numpy()[0]
+            assert np.abs(ours[i] - theirs).max() < 0.15, (texts[i], ours[i], theirs)
