@@ -118,3 +118,36 @@ def test_a_direct_threat_is_held_by_default_and_news_about_one_is_not(engines) -
     assert threat.decision == "pending"
     assert "threat" in {r.attribute for r in threat.reasons}
     assert news.decision == "published"
+
+
+def test_the_blend_weight_follows_whichever_tier_ranks_an_attribute_better() -> None:
+    from townhall.moderation.second_tier import blend
+    from townhall.moderation.second_tier_training import (
+        ALPHAS,
+        choose_alpha,
+        labelled_pairs,
+        mean_auc,
+    )
+
+    rng = np.random.default_rng(0)
+    n = 400
+    labels = [{"toxicity": int(i % 4 == 0), "spam": int(i % 5 == 0)} for i in range(n)]
+    pairs = labelled_pairs(labels, ["a"] * n)
+    tox, spam = ATTRIBUTES.index("toxicity"), ATTRIBUTES.index("spam")
+    truth = np.zeros((n, len(ATTRIBUTES)))
+    truth[:, tox] = [row["toxicity"] for row in labels]
+    truth[:, spam] = [row["spam"] for row in labels]
+    noise = rng.normal(size=truth.shape)
+    # The first tier knows spam and guesses toxicity; the sentence model the reverse.
+    first = 1 / (1 + np.exp(-noise))
+    first[:, spam] = np.where(truth[:, spam] == 1, 0.9, 0.1) + 0.01 * rng.random(n)
+    logits = rng.normal(size=truth.shape)
+    logits[:, tox] = 4 * truth[:, tox] - 2 + 0.1 * rng.normal(size=n)
+    alpha = choose_alpha(first, logits, pairs)
+    # Ties go to the smaller weight: enough sentence model to rank toxicity
+    # perfectly, none of it for spam.
+    assert alpha[tox] > 0.5
+    assert mean_auc(blend(first, logits, alpha), [p for p in pairs if p[0] == tox]) == 1.0
+    assert alpha[spam] == min(ALPHAS) == 0.0
+    # Attributes no pair labels keep the middle weight.
+    assert alpha[ATTRIBUTES.index("threat")] == 0.5

@@ -66,8 +66,6 @@ class FineTuneConfig:
     #: government." (a neutral frame it never saw) for identity_attack.
     template_weight: float = 4.0
     seed: int = 0
-    max_tokens: int = MAX_TOKENS
-    head_tokens: int = HEAD_TOKENS
 
 
 def torch_available() -> bool:
@@ -180,7 +178,7 @@ def finetune_sentence_model(
         tokenizer.no_truncation()
         tokenizer.no_padding()
         pieces = [
-            cut_pieces(enc.ids, config.max_tokens, config.head_tokens)
+            cut_pieces(enc.ids, MAX_TOKENS, HEAD_TOKENS)
             for enc in tokenizer.encode_batch(list(texts))
         ]
         y, m = _label_arrays(examples)

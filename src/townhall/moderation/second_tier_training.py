@@ -144,13 +144,11 @@ def choose_alpha(first: np.ndarray, logits: np.ndarray, pairs: list[Pair]) -> np
     (ties go to the smaller weight); 0.5 where no pair labels the attribute."""
     alpha = np.full(len(ATTRIBUTES), 0.5)
     for k in range(len(ATTRIBUTES)):
-        mine = [p for p in pairs if p[0] == k]
+        # The blend is column by column: only attribute k's column is tried.
+        mine = [(0, idx, y) for j, idx, y in pairs if j == k]
         if not mine:
             continue
-        results = []
-        for a in ALPHAS:
-            trial = alpha.copy()
-            trial[k] = a
-            results.append((round(mean_auc(blend(first, logits, trial), mine), 6), -a))
+        column = (first[:, [k]], logits[:, [k]])
+        results = [(round(mean_auc(blend(*column, np.array([a])), mine), 6), -a) for a in ALPHAS]
         alpha[k] = -max(results)[1]
     return alpha
