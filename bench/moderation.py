@@ -14,7 +14,9 @@ pinned to the same single core:
 
 for townhall's ``Engine.judge_many`` / ``Engine.judge`` (normalisation, rules,
 classifier, spans) with both tiers and with the linear first tier alone, and
-for alt-profanity-check's ``predict_prob``. Both tiers read every comment: the
+for alt-profanity-check's ``predict_prob``; then ``townhall moderate``'s whole
+path (JSON lines in and out) in one process on that core, and with one worker
+process per core on all of them. Both tiers read every comment: the
 sentence model's cost grows with a comment's length in word pieces, up to its cut.
 CPU-time figures are robust to other processes competing for the core;
 wall-clock figures are what a user waits. Texts come from the validation
@@ -122,6 +124,22 @@ def _ours(texts: list[str], single: int, core: int, second_tier: bool) -> dict[s
     return _summary(len(texts), batch_s, batch_cpu, lat, lat_cpu)
 
 
+def _moderate_command(texts: list[str], workers: int, core: int | None) -> float:
+    """Comments per second of wall-clock time through ``townhall moderate``'s own
+    function (JSON lines in and out), model loading included; pinned to ``core``,
+    or free on every core."""
+    import io
+
+    from townhall.moderation.cli import moderate
+
+    # Worker processes inherit the affinity of the process that starts them.
+    os.sched_setaffinity(0, {core} if core is not None else range(os.cpu_count() or 1))
+    lines = "\n".join(json.dumps({"id": i, "text": t}) for i, t in enumerate(texts))
+    start = time.perf_counter()
+    moderate(io.StringIO(lines), io.StringIO(), workers=workers)
+    return len(texts) / (time.perf_counter() - start)
+
+
 def _summary(
     n: int, batch_s: float, batch_cpu: float, lat: list[float], lat_cpu: list[float]
 ) -> dict[str, float]:
@@ -178,6 +196,9 @@ def main() -> None:
     peer = _peer(texts, args.single, args.core)
     ours = _ours(texts, args.single, args.core, second_tier=True)
     first = _ours(texts, args.single, args.core, second_tier=False)
+    cores = os.cpu_count() or 1
+    command_one = _moderate_command(texts, 1, args.core)
+    command_all = _moderate_command(texts, cores, None)
     print(f"load average at start: {os.getloadavg()[0]:.1f} (wall-clock figures suffer when high)")
     head = ("comments/s", "per CPU-s", "p50 ms", "p99 ms", "cpu p50", "cpu p99")
     print(f"{'':24}" + "".join(f"{h:>11}" for h in head))
@@ -196,6 +217,12 @@ def main() -> None:
             f"p50 {row['p50'] / peer['p50']:.2f}x, p99 {row['p99'] / peer['p99']:.2f}x "
             f"(CPU p99 {row['cpu_p99'] / peer['cpu_p99']:.2f}x)"
         )
+    print(
+        f"townhall moderate (JSON lines, both tiers, model loading included): "
+        f"{command_one:.0f}/s in one process on core {args.core}; "
+        f"{command_all:.0f}/s with --workers {cores} on all {cores} cores "
+        f"({command_all / command_one:.2f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -31,15 +31,33 @@ class Command(BaseCommand):
             help="score with the linear model alone, without the sentence model: many times faster "
             "bulk runs, less accurate",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="judge in this many processes, one per core at most; output order is kept",
+        )
+        parser.add_argument(
+            "--progress",
+            action="store_true",
+            help="count the comments judged on stderr (the default when stderr is a terminal)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["workers"] < 1:
+            raise CommandError("--workers must be at least 1")
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1")
         policy = _site_policy(options["site"]) if options["site"] else None
+        show = options["progress"] or sys.stderr.isatty()
         moderate(
             sys.stdin,
             sys.stdout,
             policy=policy,
             batch_size=options["batch_size"],
             second_tier=not options["first_tier_only"],
+            workers=options["workers"],
+            progress=sys.stderr if show else None,
         )
 
 
