@@ -63,6 +63,41 @@ def test_a_long_comment_is_read_by_its_opening_and_its_ending(engines) -> None:
     assert reads("idiots") and reads("coming year.") and not reads("moron")
 
 
+def test_tokenising_only_the_ends_of_a_long_comment_reads_the_same_pieces(
+    engines, datasets: Path
+) -> None:
+    # Long comments have only their opening and closing tokenised; the pieces
+    # must be exactly those of the whole text, cut.
+    from townhall.moderation.datasets import LABEL_MAP
+    from townhall.moderation.normalise import scoring_text
+    from townhall.moderation.sentence_model import HEAD_TOKENS, cut_pieces, text_ends
+
+    model = engines[1].second_tier.model
+    texts = [
+        scoring_text(normalise(e.text))
+        for source in LABEL_MAP
+        for e in load_source(datasets, source)
+        if e.validation
+    ]
+    texts += [
+        # One word too long for a word piece opens it: the opening has too few
+        # pieces, so the whole text is tokenised.
+        "x" * 240 + " and then " + "the council met again " * 20,
+        # A word across the 250th character that is one unknown piece whole but
+        # many pieces cut short: only a cut at a space reads it as the whole does.
+        "international " * 12 + "abcd" * 20 + "ab\u02accd " + "the council met again " * 20,
+        # No space to cut at.
+        "http://example.com/" + "a" * 700,
+        # Spaces of other kinds, accents and CJK around the cuts.
+        ("Café\u00a0société " * 20) + "東京 " * 30 + ("naïve\tword " * 20),
+    ]
+    long = [t for t in texts if len(t) > 375]
+    assert len(long) > 500
+    assert sum(text_ends(t) is not None for t in long) > 500
+    whole = [cut_pieces(model._tokenizer.encode(t).ids, MAX_TOKENS, HEAD_TOKENS) for t in long]
+    assert model.pieces(long) == whole
+
+
 def test_reading_one_comment_or_many_gives_the_same_scores(engines) -> None:
     # The int8 graph would score a comment padded into a batch a little
     # differently; the posting path reads one, `townhall moderate` thousands.

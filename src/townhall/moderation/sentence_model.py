@@ -31,7 +31,7 @@ import numpy as np
 
 from townhall.moderation.types import ATTRIBUTES
 
-__all__ = ["HEAD_TOKENS", "MAX_TOKENS", "SentenceModel", "cut_pieces"]
+__all__ = ["HEAD_TOKENS", "MAX_TOKENS", "SentenceModel", "cut_pieces", "text_ends"]
 
 #: Word pieces read per comment, [CLS] and [SEP] included. Half of all comments
 #: are shorter than 26 pieces; cutting the longest ones to 48 bounds the time
@@ -41,6 +41,31 @@ __all__ = ["HEAD_TOKENS", "MAX_TOKENS", "SentenceModel", "cut_pieces"]
 MAX_TOKENS = 48
 #: Of those, how many come from the start of a long comment; the rest from its end.
 HEAD_TOKENS = 32
+
+
+#: A comment longer than these two together has only its two ends tokenised
+#: (see :func:`text_ends`). The first 250 characters give the 31 opening pieces
+#: and the last 125 the 15 closing ones for all but 11 of the 2,878 such
+#: comments in the data sets; those few are tokenised whole.
+HEAD_CHARS = 250
+TAIL_CHARS = 125
+
+
+def text_ends(text: str) -> tuple[str, str] | None:
+    """The opening and the closing of a long text, cut at spaces, or None.
+
+    Word pieces never cross a space, so tokenising each end alone gives the same
+    pieces at that end as tokenising the whole text; a 5,000-character comment
+    costs what a 375-character one does. None when the text is short enough to
+    tokenise whole, or has no space to cut at.
+    """
+    if len(text) <= HEAD_CHARS + TAIL_CHARS:
+        return None
+    head_end = text.rfind(" ", 0, HEAD_CHARS)
+    tail_start = text.find(" ", len(text) - TAIL_CHARS)
+    if head_end <= 0 or tail_start < 0:
+        return None
+    return text[:head_end], text[tail_start + 1 :]
 
 
 def cut_pieces(ids: list[int], max_tokens: int, head_tokens: int) -> list[int]:
@@ -86,9 +111,25 @@ class SentenceModel:
 
     def pieces(self, texts: Sequence[str]) -> list[list[int]]:
         """Return each text's word-piece ids as the sentence model will read them."""
+        ends = [text_ends(t) for t in texts]
+        parts = [part for t, e in zip(texts, ends, strict=True) for part in (e or (t,))]
         with self._lock:
-            batch = self._tokenizer.encode_batch(list(texts))
-        return [cut_pieces(b.ids, MAX_TOKENS, HEAD_TOKENS) for b in batch]
+            encoded = iter(self._tokenizer.encode_batch(parts))
+        out = []
+        for text, e in zip(texts, ends, strict=True):
+            if e is None:
+                out.append(cut_pieces(next(encoded).ids, MAX_TOKENS, HEAD_TOKENS))
+                continue
+            head, tail = next(encoded).ids, next(encoded).ids
+            # Each end comes with its own [CLS] and [SEP]; enough pieces inside
+            # them, and the whole text is certainly longer than the cut.
+            if len(head) - 2 >= HEAD_TOKENS and len(tail) - 2 >= MAX_TOKENS - HEAD_TOKENS - 1:
+                out.append(head[:HEAD_TOKENS] + tail[HEAD_TOKENS - MAX_TOKENS :])
+            else:
+                with self._lock:
+                    whole = self._tokenizer.encode(text).ids
+                out.append(cut_pieces(whole, MAX_TOKENS, HEAD_TOKENS))
+        return out
 
     def logits(
         self, texts: Sequence[str], on_batch: Callable[[int], object] | None = None
