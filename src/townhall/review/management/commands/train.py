@@ -42,6 +42,7 @@ class Command(BaseCommand):
             )
         except ImportError as exc:
             raise CommandError(
-                f"fine-tuning needs the train extra (pip install -e '.[train]'): {exc}"
+                f"fine-tuning needs the train extra, pinned in requirements-train.txt "
+                f"(make install-train): {exc}"
             ) from exc
         self.stdout.write(summary)
