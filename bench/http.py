@@ -754,7 +754,7 @@ def start_bare(tmp: Path, payload: bytes, workers: int) -> Server:
         "-m",
         "granian",
         "--interface",
-        "asgi",
+        "asginl",
         "--host",
         "127.0.0.1",
         "--port",

@@ -89,6 +89,9 @@ def test_serve_answers_over_http_with_granian(fresh_env, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+    # An operator reads this at every start: it warns of nothing that is fine.
+    log = server.stdout.read().decode()
+    assert "Started worker-2" in log and "WARNING" not in log, log
     # the generated secret key is kept private in the data directory
     key = tmp_path / "secret_key"
     assert key.exists() and (key.stat().st_mode & 0o077) == 0

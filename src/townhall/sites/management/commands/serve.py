@@ -28,8 +28,9 @@ class Command(BaseCommand):
             sys.executable,
             "-m",
             "granian",
+            # Django answers no ASGI lifespan events; without "nl" granian warns at every start.
             "--interface",
-            "asgi",
+            "asginl",
             "--host",
             opts["host"],
             "--port",
