@@ -228,7 +228,7 @@ def finetune_sentence_model(
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
             scheduler.step()
-            recent = [*recent[-99:], float(loss)]
+            recent = [*recent[-99:], loss.item()]
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{np.mean(recent):.3f}", refresh=False)
@@ -244,6 +244,7 @@ def finetune_sentence_model(
         "rows": len(examples),
         "layers": config.layers,
         "epochs": config.epochs,
+        "encoder_lr": config.encoder_lr,
         "template_weight": config.template_weight,
         "batches": len(batches),
         "pos_weight": {a: round(float(w), 3) for a, w in zip(ATTRIBUTES, pw, strict=True)},
