@@ -54,9 +54,9 @@ class FineTuneConfig:
     """How the sentence model is trained; the defaults are what ships."""
 
     layers: int = 2
-    epochs: int = 2
+    epochs: int = 3
     batch: int = 32
-    encoder_lr: float = 5e-5
+    encoder_lr: float = 1e-4
     head_lr: float = 2e-3
     weight_decay: float = 0.01
     warmup: float = 0.06
