@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from tests.factories import PASSWORD
 from tests.webhooks.conftest import settle, worker  # noqa: F401 - real background workers
+from townhall.accounts.models import User
 from townhall.comments.models import Comment, Status
 from townhall.comments.services import NewComment, post_comment
 from townhall.webhooks.models import Attempt, Delivery, DeliveryState, Endpoint, Event
@@ -243,3 +244,20 @@ def test_a_database_outage_is_explained_in_the_reader_language():
         fault.message
         == "La base de datos está ocupada; vuelve a intentarlo dentro de unos segundos."
     )
+
+
+def test_the_admin_names_its_sections_in_spanish(gazette, alice):
+    """An install admin reading Spanish sees every section and table of /admin/ in Spanish."""
+    root = User.objects.create_superuser("root@example.org", PASSWORD)
+    admin = Client(headers={"accept-language": "es"})
+    admin.force_login(root)
+
+    html = admin.get("/admin/").content.decode()
+    for spanish in ("Cuentas y tokens de API", "Usuarios", "Tokens de API", "Comentarios"):
+        assert spanish in html
+    assert "Sitios y noticias" in html and ">Sitios<" in html and ">Noticias<" in html
+    for english in ("Accounts", ">Users<", "Api tokens", ">Comments<", ">Sites<", ">Storys<"):
+        assert english not in html
+
+    page = admin.get(f"/admin/accounts/user/{alice.user_id}/change/").content.decode()
+    assert "Pertenencias a sitios" in page and "Site memberships" not in page

@@ -53,6 +53,8 @@ class Comment(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         indexes = [
             models.Index(fields=["story", "depth", "status", "-created_at"], name="thread_newest"),
             models.Index(fields=["story", "depth", "status", "-like_count"], name="thread_top"),

@@ -76,6 +76,10 @@ class Site(models.Model):
     sso_public_key = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
     def __str__(self) -> str:
         return self.slug
 
@@ -95,6 +99,7 @@ class Story(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("story")
         verbose_name_plural = _("stories")
         constraints = [
             models.UniqueConstraint(fields=["site", "key"], name="story_unique_key_per_site")
