@@ -256,8 +256,11 @@ def test_the_admin_names_its_sections_in_spanish(gazette, alice):
     for spanish in ("Cuentas y tokens de API", "Usuarios", "Tokens de API", "Comentarios"):
         assert spanish in html
     assert "Sitios y noticias" in html and ">Sitios<" in html and ">Noticias<" in html
-    for english in ("Accounts", ">Users<", "Api tokens", ">Comments<", ">Sites<", ">Storys<"):
+    for english in ("Accounts", ">Users<", "Api tokens", ">Comments<", ">Sites<", ">Story<"):
         assert english not in html
+    # A table's own page names one row in the singular.
+    listing = admin.get("/admin/comments/comment/").content.decode()
+    assert "Seleccione comentario a modificar" in listing
 
     page = admin.get(f"/admin/accounts/user/{alice.user_id}/change/").content.decode()
     assert "Pertenencias a sitios" in page and "Site memberships" not in page
