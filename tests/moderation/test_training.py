@@ -12,7 +12,7 @@ from townhall.moderation.classifier import MODEL_DIR, LinearClassifier
 from townhall.moderation.datasets import TRAIN_SOURCES, is_validation, load_source
 from townhall.moderation.engine import Engine
 from townhall.moderation.evaluation import identity_fpr, span_f1
-from townhall.moderation.finetune import length_batches, pos_weights
+from townhall.moderation.finetune import length_batches, mixed_head, pos_weights
 from townhall.moderation.second_tier import SecondTier
 from townhall.moderation.training import train_model
 from townhall.moderation.types import ATTRIBUTES
@@ -82,6 +82,34 @@ def test_rare_labels_weigh_more_within_bounds() -> None:
     assert w[3] == pytest.approx(1.0)
 
 
+def test_the_exported_head_mixes_the_data_sets_heads_that_label_each_attribute() -> None:
+    # Two data sets, three attributes, hidden size 2: the first labels
+    # attributes 0 and 1, the second only 0; nobody labels attribute 2.
+    pooled_w = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    pooled_b = np.array([0.5, 0.5, 0.5])
+    source_w = np.array(
+        [
+            [[4.0, 0.0], [6.0, 0.0], [9.0, 9.0]],
+            [[0.0, 8.0], [7.0, 7.0], [9.0, 9.0]],
+        ]
+    )
+    source_b = np.array([[1.0, 2.0, 9.0], [3.0, 9.0, 9.0]])
+    labelled = np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+
+    w, b = mixed_head(pooled_w, pooled_b, source_w, source_b, labelled, "sources")
+    # The mean of the heads of the data sets that label it, and nobody else's.
+    assert w[0].tolist() == [2.0, 4.0] and b[0] == 2.0
+    assert w[1].tolist() == [6.0, 0.0] and b[1] == 2.0
+    # An attribute no data set labels keeps the shared head.
+    assert w[2].tolist() == [3.0, 3.0] and b[2] == 0.5
+
+    both_w, both_b = mixed_head(pooled_w, pooled_b, source_w, source_b, labelled, "both")
+    assert both_w[0].tolist() == [1.5, 2.5] and both_b[0] == 1.25
+    assert mixed_head(pooled_w, pooled_b, source_w, source_b, labelled, "pooled")[0] is pooled_w
+    with pytest.raises(ValueError, match="unknown head mix"):
+        mixed_head(pooled_w, pooled_b, source_w, source_b, labelled, "max")
+
+
 def test_ethos_is_never_trained_on() -> None:
     assert not any(source.startswith("ethos") for source in TRAIN_SOURCES)
 
@@ -144,3 +172,34 @@ def test_the_exported_graph_scores_as_the_torch_model_does(
             tokens = torch.tensor([ids])
             theirs = model(tokens, torch.ones_like(tokens)).numpy()[0]
             assert np.abs(ours[i] - theirs).max() < 0.15, (texts[i], ours[i], theirs)
+
+
+def test_the_trained_model_reads_with_its_heads_mixed(train_extra: None) -> None:
+    # Trained with a head per data set, the model the sentence tier reads must
+    # give, for each attribute, the mean of the shared head and the heads of
+    # the data sets that label it; the templates' head never counts.
+    import torch
+
+    from townhall.moderation.finetune import _build, _mix_heads
+
+    torch.manual_seed(0)
+    names = ["jigsaw_toxic_10k", "templates", "youtube_spam"]
+    model = _build(2, len(names)).eval()
+    source = np.array([0, 1, 2])
+    m = np.zeros((3, len(ATTRIBUTES)), dtype=np.float32)
+    m[0, :6] = 1  # Jigsaw labels all but spam
+    m[1, :] = 1  # the templates, everything (never mixed in)
+    m[2, 6] = 1  # YouTube labels spam
+    tokens = torch.tensor([[101, 7592, 2088, 102]])
+    with torch.no_grad():
+        pooled = model.pool(tokens, torch.ones_like(tokens))
+        shared = model.head(pooled)[0]
+        own = model.source_head(pooled).view(len(names), len(ATTRIBUTES))
+        expected = shared.clone()
+        expected[:6] = (shared[:6] + own[0, :6]) / 2
+        expected[6] = (shared[6] + own[2, 6]) / 2
+        _mix_heads(model, names, m, source, "both")
+        got = model(tokens, torch.ones_like(tokens))[0]
+    assert model.source_head is None
+    assert torch.allclose(got, expected, atol=1e-5)
+    assert not torch.allclose(got, shared, atol=1e-3)

