@@ -12,7 +12,7 @@ from townhall.moderation.classifier import MODEL_DIR, LinearClassifier
 from townhall.moderation.datasets import TRAIN_SOURCES, is_validation, load_source
 from townhall.moderation.engine import Engine
 from townhall.moderation.evaluation import identity_fpr, span_f1
-from townhall.moderation.finetune import length_batches, mixed_head, pos_weights
+from townhall.moderation.finetune import FineTuneConfig, length_batches, mixed_head, pos_weights
 from townhall.moderation.second_tier import SecondTier
 from townhall.moderation.training import train_model
 from townhall.moderation.types import ATTRIBUTES
@@ -108,6 +108,9 @@ def test_the_exported_head_mixes_the_data_sets_heads_that_label_each_attribute()
     assert mixed_head(pooled_w, pooled_b, source_w, source_b, labelled, "pooled")[0] is pooled_w
     with pytest.raises(ValueError, match="unknown head mix"):
         mixed_head(pooled_w, pooled_b, source_w, source_b, labelled, "max")
+    # A misspelt mix is refused before any training, not after it.
+    with pytest.raises(ValueError, match="unknown head mix 'sum'"):
+        FineTuneConfig(head_mix="sum")
 
 
 def test_ethos_is_never_trained_on() -> None:

@@ -39,7 +39,14 @@ from townhall.moderation.datasets import TRAIN_SOURCES, Example
 from townhall.moderation.sentence_model import HEAD_TOKENS, MAX_TOKENS, cut_pieces
 from townhall.moderation.types import ATTRIBUTES
 
-__all__ = ["SENTENCE_SOURCES", "FineTuneConfig", "finetune_sentence_model", "torch_available"]
+__all__ = [
+    "HEAD_MIXES",
+    "SENTENCE_SOURCES",
+    "FineTuneConfig",
+    "finetune_sentence_model",
+    "mixed_head",
+    "torch_available",
+]
 
 #: Data sets the sentence model learns from (their training split): all that the
 #: first tier learns from, with the templates. Without Gab and Stormfront it
@@ -49,6 +56,8 @@ SENTENCE_SOURCES: tuple[str, ...] = (*TRAIN_SOURCES, "templates")
 #: The exported graph's inputs and output, as
 #: :mod:`townhall.moderation.sentence_model` feeds them.
 INPUTS = ("input_ids", "attention_mask")
+#: The ways the exported head can be made of the trained ones (``FineTuneConfig.head_mix``).
+HEAD_MIXES = ("pooled", "sources", "both")
 OUTPUT = "logits"
 
 
@@ -78,6 +87,11 @@ class FineTuneConfig:
     #: exported graph costs the same whichever is chosen.
     head_mix: str = "both"
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        # Checked here, not after an hour of training when the heads are mixed.
+        if self.head_mix not in HEAD_MIXES:
+            raise ValueError(f"unknown head mix {self.head_mix!r}; one of {', '.join(HEAD_MIXES)}")
 
 
 def torch_available() -> bool:
@@ -117,6 +131,8 @@ def mixed_head(
     ``source_w`` is (sources, attributes, hidden) and ``labelled`` (sources,
     attributes) says which data set labels which attribute; an attribute no data
     set labels keeps the pooled head."""
+    if mix not in HEAD_MIXES:
+        raise ValueError(f"unknown head mix {mix!r}; one of {', '.join(HEAD_MIXES)}")
     if mix == "pooled":
         return pooled_w, pooled_b
     counts = labelled.sum(axis=0)
@@ -127,8 +143,6 @@ def mixed_head(
     b = np.where(counts > 0, b, pooled_b)
     if mix == "both":
         w, b = (w + pooled_w) / 2, (b + pooled_b) / 2
-    elif mix != "sources":
-        raise ValueError(f"unknown head mix {mix!r}")
     return w.astype(np.float32), b.astype(np.float32)
 
 
@@ -319,8 +333,9 @@ def finetune_sentence_model(
 def _mix_heads(model: Any, names: list[str], m: np.ndarray, source: np.ndarray, mix: str) -> None:
     """Replace ``model``'s head by the ``mix`` of its heads and drop the per-data-set ones.
 
-    The templates are left out of the mean: they are a few hundred hand-written
-    sentences, not a data set whose labels mean something of their own."""
+    The templates are left out of the mean: they are hand-written sentences
+    that teach what identity words alone do not mean, not a data set whose
+    labels mean something of their own."""
     import torch
 
     labelled = np.stack([m[source == k].any(axis=0) for k in range(len(names))]).astype(np.float32)
