@@ -86,20 +86,22 @@ def sweep(older_than_seconds: int = 60) -> tuple[int, int, int]:
             "pk", flat=True
         )[:1000]
     )
-    if event_ids:
-        background.send(tasks.dispatch, event_ids)
     due = list(
         Delivery.objects.filter(state="pending", next_attempt_at__lt=cutoff).values_list(
             "pk", flat=True
         )[:1000]
     )
-    for pk in due:
-        background.send(tasks.deliver, pk)
     notices = list(
         Notice.objects.filter(sent_at=None, error="", created_at__lt=cutoff).values_list(
             "pk", flat=True
         )[:1000]
     )
+    # Queue only after every read: a worker may start on the first message at once,
+    # and on SQLite its write would lock the tables still to be read here.
+    if event_ids:
+        background.send(tasks.dispatch, event_ids)
+    for pk in due:
+        background.send(tasks.deliver, pk)
     for pk in notices:
         background.send(notice_tasks.send_notice, pk)
     return len(event_ids), len(due), len(notices)
