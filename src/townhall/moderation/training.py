@@ -40,7 +40,7 @@ from townhall.moderation.types import ATTRIBUTES
 
 __all__ = ["HEADS", "HeadConfig", "MODEL_VERSION", "TrainSummary", "train_model", "write_model"]
 
-MODEL_VERSION = "2026.11-4"
+MODEL_VERSION = "2026.11-5"
 
 
 @dataclass(frozen=True, slots=True)
