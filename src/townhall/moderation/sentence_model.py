@@ -1,4 +1,4 @@
-"""The second tier's sentence model: two fine-tuned MiniLM layers, int8, under onnxruntime.
+"""The second tier's sentence model: six fine-tuned MiniLM layers, int8, under onnxruntime.
 
 The linear first tier reads words and character n-grams; it is fast, and blind
 to what a sentence means as a whole ("she threatened to sue" and "I will find
@@ -9,9 +9,9 @@ torch at run time: the transformer, its mean pooling and its head ship as one
 quantised ONNX graph with the tokenizer (:mod:`townhall.moderation.finetune`
 made them).
 
-Cost, on one core: about 1.15 ms of CPU for a typical comment (25-30 word
-pieces) in bulk, under 2 ms for one comment alone (about half that on a
-processor with AVX-512 VNNI); long comments are cut to
+Cost, on one core: about 3.6 ms of CPU for a typical comment (about 29 word
+pieces) on a processor with AVX-512 VNNI, about 6.5 ms on one with AVX2 only
+(the model card's Speed section has the figures); long comments are cut to
 ``MAX_TOKENS`` pieces, keeping their opening and their ending (where the insult
 or the link usually is), which bounds it.
 
@@ -19,7 +19,7 @@ Comments are read one at a time, never padded into a batch: the int8 graph
 quantises each call's activations with one scale for the whole call, so a
 comment read beside others would score a little differently (0.0054 against
 0.0050) from the same comment read alone, as the posting path reads it.
-Batching would save about an eighth of the time.
+Batching saved about an eighth of the time when it was measured (two layers).
 """
 
 from __future__ import annotations
